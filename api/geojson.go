@@ -1,0 +1,146 @@
+package api
+
+import (
+	"time"
+
+	"civmap"
+)
+
+// The JSON shapes of the API. Every stored thing is a GeoJSON Feature (RFC 7946: WGS-84,
+// [lon, lat] order) with its fields as properties; lists are FeatureCollections.
+
+type geometry struct {
+	Type        string     `json:"type"`
+	Coordinates [2]float64 `json:"coordinates"`
+}
+
+type feature struct {
+	Type       string   `json:"type"`
+	ID         any      `json:"id"`
+	Geometry   geometry `json:"geometry"`
+	Properties any      `json:"properties"`
+}
+
+type featureCollection struct {
+	Type     string `json:"type"`
+	Features []any  `json:"features"`
+}
+
+func newCollection() featureCollection {
+	return featureCollection{Type: "FeatureCollection", Features: []any{}}
+}
+
+func point(p [2]float64) geometry { return geometry{Type: "Point", Coordinates: p} }
+
+type locationProps struct {
+	CoordSource civmap.CoordSource `json:"coord_source"`
+	Precision   civmap.Precision   `json:"precision"`
+	Placeholder bool               `json:"placeholder"`
+	Notice      string             `json:"notice,omitempty"` // 示例位置，待实地采集 when placeholder
+}
+
+func locProps(l civmap.Location) locationProps {
+	p := locationProps{CoordSource: l.Source, Precision: l.Precision, Placeholder: l.Placeholder()}
+	if p.Placeholder {
+		p.Notice = civmap.PlaceholderNotice
+	}
+	return p
+}
+
+type siteProps struct {
+	Code         string       `json:"code"`
+	Name         string       `json:"name"`
+	Level        civmap.Level `json:"level"`
+	LevelName    string       `json:"level_name"`
+	ParentCode   string       `json:"parent_code"`
+	DivisionCode string       `json:"division_code"`
+	Address      string       `json:"address"`
+	locationProps
+	Demo      bool      `json:"demo"`
+	UpdatedAt time.Time `json:"updated_at"`
+	PageURL   string    `json:"page_url"`
+	QRURL     string    `json:"qr_url"`
+}
+
+func siteFeature(base string, s civmap.Site) feature {
+	return feature{Type: "Feature", ID: s.ID, Geometry: point(s.Location.Point), Properties: siteProps{
+		Code: s.Code, Name: s.Name, Level: s.Level, LevelName: s.Level.Title(), ParentCode: s.ParentCode,
+		DivisionCode: s.DivisionCode, Address: s.Address, locationProps: locProps(s.Location), Demo: s.Demo,
+		UpdatedAt: s.UpdatedAt, PageURL: base + "/s/" + s.Code, QRURL: base + "/qr/" + s.Code + ".png",
+	}}
+}
+
+type venueProps struct {
+	Code     string           `json:"code"`
+	Name     string           `json:"name"`
+	Type     civmap.VenueType `json:"type"`
+	Level    civmap.Level     `json:"level"`
+	SiteCode string           `json:"site_code"`
+	Address  string           `json:"address"`
+	locationProps
+	Demo bool `json:"demo"`
+}
+
+func venueFeature(v civmap.Venue) feature {
+	return feature{Type: "Feature", ID: v.ID, Geometry: point(v.Location.Point), Properties: venueProps{
+		Code: v.Code, Name: v.Name, Type: v.Type, Level: v.Level, SiteCode: v.SiteCode, Address: v.Address,
+		locationProps: locProps(v.Location), Demo: v.Demo,
+	}}
+}
+
+// placeJSON is a place in requests and responses: {"code": "…"} or {"lon": …, "lat": …}.
+type placeJSON struct {
+	Code string   `json:"code,omitempty"`
+	Lon  *float64 `json:"lon,omitempty"`
+	Lat  *float64 `json:"lat,omitempty"`
+}
+
+func placeOut(p civmap.Place) placeJSON {
+	if p.Point != nil {
+		lon, lat := p.Point[0], p.Point[1]
+		return placeJSON{Lon: &lon, Lat: &lat}
+	}
+	return placeJSON{Code: p.Code}
+}
+
+type activityProps struct {
+	ID          int64                 `json:"id"`
+	Title       string                `json:"title"`
+	ContentArea civmap.ContentArea    `json:"content_area"`
+	Platform    civmap.Platform       `json:"platform"`
+	Start       time.Time             `json:"start"`
+	End         time.Time             `json:"end"`
+	Status      civmap.ActivityStatus `json:"status"`
+	Place       placeJSON             `json:"place"`
+	SiteCode    string                `json:"site_code"`
+	locationProps
+	Demo      bool      `json:"demo"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func activityFeature(a civmap.Activity) feature {
+	return feature{Type: "Feature", ID: a.ID, Geometry: point(a.Location.Point), Properties: activityProps{
+		ID: a.ID, Title: a.Title, ContentArea: a.ContentArea, Platform: a.Platform, Start: a.Start, End: a.End,
+		Status: a.Status, Place: placeOut(a.Place), SiteCode: a.SiteCode, locationProps: locProps(a.Location),
+		Demo: a.Demo, CreatedAt: a.CreatedAt,
+	}}
+}
+
+type needProps struct {
+	ID          int64               `json:"id"`
+	Category    civmap.NeedCategory `json:"category"`
+	Description string              `json:"description"`
+	Status      civmap.NeedStatus   `json:"status"`
+	Place       placeJSON           `json:"place"`
+	SiteCode    string              `json:"site_code"`
+	locationProps
+	Demo      bool      `json:"demo"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func needFeature(n civmap.Need) feature {
+	return feature{Type: "Feature", ID: n.ID, Geometry: point(n.Location.Point), Properties: needProps{
+		ID: n.ID, Category: n.Category, Description: n.Description, Status: n.Status, Place: placeOut(n.Place),
+		SiteCode: n.SiteCode, locationProps: locProps(n.Location), Demo: n.Demo, CreatedAt: n.CreatedAt,
+	}}
+}

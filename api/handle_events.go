@@ -1,0 +1,47 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// handleEvents serves GET /api/v1/events as server-sent events: one "activity.created" or
+// "need.created" event (data: the live.Event as JSON) per write, and a comment every 25 s to
+// keep proxies from closing the stream. The events carry no personal data.
+func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
+	allowCORS(w)
+	flusher, ok := w.(http.Flusher)
+	if !ok || s.cfg.Bus == nil {
+		s.problem(w, r, &problemError{status: http.StatusNotImplemented, code: "not_implemented", msg: "events are not available"})
+		return
+	}
+	sub := s.cfg.Bus.Subscribe(64)
+	defer sub.Close()
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, ": civmap events\nretry: 5000\n\n")
+	flusher.Flush()
+	tick := time.NewTicker(25 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-tick.C:
+			fmt.Fprint(w, ": keep-alive\n\n")
+			flusher.Flush()
+		case e, ok := <-sub.C:
+			if !ok {
+				return
+			}
+			b, _ := json.Marshal(e)
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e.Type, b)
+			flusher.Flush()
+		}
+	}
+}

@@ -1,0 +1,153 @@
+package api
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"civmap"
+	"civmap/store"
+	"civmap/tiles"
+	"civmap/web"
+
+	"github.com/gorilla/mux"
+)
+
+// render executes a page template into a buffer first, so a template error becomes a clean 500
+// rather than half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	var buf bytes.Buffer
+	if err := web.Templates.ExecuteTemplate(&buf, name, data); err != nil {
+		s.cfg.Logger.Error("render page", "template", name, "err", err)
+		http.Error(w, "页面生成失败", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// handleMapPage serves GET /, the public map.
+func (s *Server) handleMapPage(w http.ResponseWriter, r *http.Request) {
+	b, center, err := s.serviceBound(r.Context())
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	all := []tiles.Layer{tiles.LayerBoundary, tiles.LayerClusters, tiles.LayerVenues, tiles.LayerSites,
+		tiles.LayerActivities, tiles.LayerNeeds}
+	s.render(w, r, http.StatusOK, "map.html", web.MapPage{
+		Title: s.cfg.Title, HasMapLibre: web.HasMapLibre(),
+		Config: web.MapConfig{
+			Center: center, Zoom: 9.5, Bounds: [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]},
+			Tiles:     "/tiles/" + tiles.JoinLayers(all) + "/{z}/{x}/{y}.mvt",
+			BaseLayer: s.cfg.BaseLayerURL, BaseLayerAttribution: s.cfg.BaseLayerAttribution,
+			Events: "/api/v1/events",
+		},
+	})
+}
+
+// mapURL is the map centred on a site with its popup open.
+func mapURL(x civmap.Site) string {
+	return fmt.Sprintf("/?site=%s#15/%.6f/%.6f", url.QueryEscape(x.Code), x.Location.Point[1], x.Location.Point[0])
+}
+
+// handleSitePage serves GET /s/{code}, the page a resident reaches by scanning the site's QR
+// code: readable without JavaScript; an unknown code gets a Chinese 404 page.
+func (s *Server) handleSitePage(w http.ResponseWriter, r *http.Request) {
+	s.sitePage(w, r, http.StatusOK, r.URL.Query().Get("submitted") == "1", nil)
+}
+
+func (s *Server) sitePage(w http.ResponseWriter, r *http.Request, status int, submitted bool, formErr error) {
+	ctx := r.Context()
+	code := mux.Vars(r)["code"]
+	x, err := s.cfg.Store.Site(ctx, code)
+	if civmap.ErrorCode(err) == civmap.ENOTFOUND {
+		s.render(w, r, http.StatusNotFound, "notfound.html", web.NotFoundPage{What: "未找到编码为 " + code + " 的新时代文明实践阵地。"})
+		return
+	} else if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	p := web.SitePage{Site: x, LevelTitle: x.Level.Title(), MapURL: mapURL(x), Placeholder: x.Location.Placeholder(),
+		Notice: civmap.PlaceholderNotice, Categories: civmap.NeedCategories, Submitted: submitted, Now: s.cfg.Now()}
+	if formErr != nil {
+		p.FormError, p.FormField = civmap.ErrorMessage(formErr), civmap.ErrorField(formErr)
+	}
+	for parent := x.ParentCode; parent != ""; {
+		ps, err := s.cfg.Store.Site(ctx, parent)
+		if err != nil {
+			break // a dangling parent is shown as the chain so far
+		}
+		p.Chain = append([]civmap.Site{ps}, p.Chain...)
+		parent = ps.ParentCode
+	}
+	if p.Children, err = s.cfg.Store.ListSites(ctx, store.SiteFilter{ParentCode: x.Code}); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	if p.Venues, err = s.cfg.Store.ListVenues(ctx, store.VenueFilter{SiteCode: x.Code}); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	acts, err := s.cfg.Store.ListActivities(ctx, store.ActivityFilter{SiteCode: x.Code, EndAfter: p.Now})
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	for i := range acts {
+		switch {
+		case acts[i].Current(p.Now):
+			p.Current = append(p.Current, acts[i])
+		case acts[i].Upcoming(p.Now) && len(p.Upcoming) < 20:
+			p.Upcoming = append(p.Upcoming, acts[i])
+		}
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	s.render(w, r, status, "site.html", p)
+}
+
+// handleSiteNeedForm serves POST /s/{code}/needs, the site page's "我要点单" form
+// (application/x-www-form-urlencoded, works without JavaScript): 303 back to the page on success,
+// the page again with the reason (400) on bad input.
+func (s *Server) handleSiteNeedForm(w http.ResponseWriter, r *http.Request) {
+	code := mux.Vars(r)["code"]
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if err := r.ParseForm(); err != nil {
+		s.sitePage(w, r, http.StatusBadRequest, false, civmap.FieldErrorf("description", "表单内容过长或格式错误"))
+		return
+	}
+	req := needRequest{
+		Category:    civmap.NeedCategory(strings.TrimSpace(r.PostForm.Get("category"))),
+		Description: strings.TrimSpace(r.PostForm.Get("description")),
+		Place:       &placeJSON{Code: code},
+	}
+	if _, err := s.createNeed(r, req); err != nil {
+		if civmap.ErrorField(err) == "place.code" {
+			s.render(w, r, http.StatusNotFound, "notfound.html", web.NotFoundPage{What: "未找到编码为 " + code + " 的新时代文明实践阵地。"})
+			return
+		}
+		s.sitePage(w, r, http.StatusBadRequest, false, err)
+		return
+	}
+	http.Redirect(w, r, "/s/"+url.PathEscape(code)+"?submitted=1#need", http.StatusSeeOther)
+}
+
+// handleNotFound: problem+json under /api/ and /tiles/, a Chinese page elsewhere.
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/tiles/") || strings.HasPrefix(r.URL.Path, "/qr/") {
+		s.problem(w, r, &problemError{status: http.StatusNotFound, code: "not_found", msg: "no such resource: " + r.URL.Path})
+		return
+	}
+	s.render(w, r, http.StatusNotFound, "notfound.html", web.NotFoundPage{What: "您访问的页面不存在。"})
+}
+
+func staticHandler() http.Handler {
+	fs := http.StripPrefix("/static/", http.FileServer(http.FS(web.Static)))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		fs.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,182 @@
+// Package api is civmap's HTTP interface (gorilla/mux): vector tiles and TileJSON, the JSON API
+// under /api/v1 (GeoJSON for features, RFC 9457 problem+json for errors), QR codes, the site
+// pages residents reach by scanning, the public map, server-sent events and Prometheus metrics.
+package api
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"civmap/live"
+	"civmap/store"
+	"civmap/tiles"
+
+	"github.com/gorilla/mux"
+	"github.com/paulmach/orb"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Config configures a Server.
+type Config struct {
+	Store store.Store // required
+	Bus   *live.Bus   // nil: events are not published
+	// PublicURL is the base URL residents reach the service at (e.g. "https://map.example.cn");
+	// QR codes and TileJSON use it. Empty: taken from each request's Host.
+	PublicURL string
+	// BaseLayerURL is an optional raster tile URL template for the map (e.g. 天地图 with the
+	// operator's own token); BaseLayerAttribution credits it.
+	BaseLayerURL, BaseLayerAttribution string
+	Title                              string        // map title; default "临湘市新时代文明实践地图"
+	TileTimeout                        time.Duration // per tile render; default 10 s
+	TileCacheSize                      int           // tiles kept in memory; default 4096
+	Logger                             *slog.Logger  // default slog.Default()
+	Now                                func() time.Time
+	Registry                           *prometheus.Registry // metrics; default a new registry
+}
+
+// Server serves civmap over HTTP. Create it with New.
+type Server struct {
+	cfg     Config
+	cache   *tiles.Cache
+	router  *mux.Router
+	metrics *metrics
+}
+
+// New checks cfg and builds the routes.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, fmt.Errorf("api: no store")
+	}
+	if cfg.Title == "" {
+		cfg.Title = "临湘市新时代文明实践地图"
+	}
+	if cfg.TileTimeout <= 0 {
+		cfg.TileTimeout = 10 * time.Second
+	}
+	if cfg.TileCacheSize <= 0 {
+		cfg.TileCacheSize = 4096
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	cache, err := tiles.NewCache(cfg.TileCacheSize)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, cache: cache, router: mux.NewRouter(), metrics: newMetrics(cfg.Registry)}
+	s.routes()
+	return s, nil
+}
+
+// Handler returns the root handler.
+func (s *Server) Handler() http.Handler { return s.router }
+
+func (s *Server) routes() {
+	r := s.router
+	r.Use(s.recoverPanics, s.instrument)
+
+	r.HandleFunc("/tiles/{layers}/{z}/{x}/{y}.mvt", s.handleTile).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/tiles/{layers}.json", s.handleTileJSON).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/glyphs/{fontstack}/{range}.pbf", s.handleGlyphs).Methods(http.MethodGet)
+
+	v1 := r.PathPrefix("/api/v1").Subrouter()
+	v1.HandleFunc("/sites", s.handleListSites).Methods(http.MethodGet)
+	v1.HandleFunc("/sites/{code}", s.handleGetSite).Methods(http.MethodGet)
+	v1.HandleFunc("/venues", s.handleListVenues).Methods(http.MethodGet)
+	v1.HandleFunc("/activities", s.handleListActivities).Methods(http.MethodGet)
+	v1.HandleFunc("/activities", s.handleCreateActivity).Methods(http.MethodPost)
+	v1.HandleFunc("/activities/{id}", s.handleGetActivity).Methods(http.MethodGet)
+	v1.HandleFunc("/needs", s.handleListNeeds).Methods(http.MethodGet)
+	v1.HandleFunc("/needs", s.handleCreateNeed).Methods(http.MethodPost)
+	v1.HandleFunc("/needs/{id}", s.handleGetNeed).Methods(http.MethodGet)
+	v1.HandleFunc("/clusters", s.handleClusters).Methods(http.MethodGet)
+	v1.HandleFunc("/events", s.handleEvents).Methods(http.MethodGet)
+	v1.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.problem(w, r, &problemError{status: http.StatusNotFound, code: "not_found", msg: "no such API endpoint"})
+	})
+	v1.MethodNotAllowedHandler = http.HandlerFunc(s.methodNotAllowed)
+
+	r.HandleFunc("/qr/{code}.png", s.handleQRPNG).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/qr/{code}.svg", s.handleQRSVG).Methods(http.MethodGet, http.MethodHead)
+
+	r.HandleFunc("/s/{code}", s.handleSitePage).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/s/{code}/needs", s.handleSiteNeedForm).Methods(http.MethodPost)
+	r.HandleFunc("/", s.handleMapPage).Methods(http.MethodGet, http.MethodHead)
+	r.PathPrefix("/static/").Handler(staticHandler())
+	r.HandleFunc("/healthz", s.handleHealth).Methods(http.MethodGet)
+	r.Handle("/metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{})).Methods(http.MethodGet)
+	r.Methods(http.MethodOptions).HandlerFunc(s.handlePreflight)
+	r.NotFoundHandler = http.HandlerFunc(s.handleNotFound)
+	r.MethodNotAllowedHandler = http.HandlerFunc(s.methodNotAllowed)
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	v, err := s.cfg.Store.Version(r.Context())
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "version": v})
+}
+
+// baseURL is the public base URL: Config.PublicURL, or scheme://Host of the request.
+func (s *Server) baseURL(r *http.Request) string {
+	if s.cfg.PublicURL != "" {
+		return s.cfg.PublicURL
+	}
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// serviceBound is the bound of the stored areas (or sites), for TileJSON and the map.
+func (s *Server) serviceBound(ctx context.Context) (orb.Bound, orb.Point, error) {
+	var b orb.Bound
+	first := true
+	add := func(g orb.Bound) {
+		if first {
+			b, first = g, false
+		} else {
+			b = b.Union(g)
+		}
+	}
+	areas, err := s.cfg.Store.ListAreas(ctx)
+	if err != nil {
+		return b, orb.Point{}, err
+	}
+	for _, a := range areas {
+		add(a.Polygon.Bound())
+	}
+	sites, err := s.cfg.Store.ListSites(ctx, store.SiteFilter{})
+	if err != nil {
+		return b, orb.Point{}, err
+	}
+	var center orb.Point
+	for _, x := range sites {
+		add(x.Location.Point.Bound())
+		if x.ParentCode == "" && center == (orb.Point{}) {
+			center = x.Location.Point
+		}
+	}
+	if first {
+		return orb.Bound{Min: orb.Point{-180, -85.0511}, Max: orb.Point{180, 85.0511}}, orb.Point{}, nil
+	}
+	if center == (orb.Point{}) {
+		center = b.Center()
+	}
+	return b, center, nil
+}

@@ -1,0 +1,151 @@
+package embedded
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"time"
+
+	"civmap"
+	"civmap/store"
+)
+
+func placePoint(p civmap.Place) (lon, lat sql.NullFloat64) {
+	if p.Point == nil {
+		return
+	}
+	return sql.NullFloat64{Float64: p.Point[0], Valid: true}, sql.NullFloat64{Float64: p.Point[1], Valid: true}
+}
+
+// CreateActivity validates and stores a new activity; see store.Activities.
+func (s *Store) CreateActivity(ctx context.Context, a civmap.Activity) (civmap.Activity, error) {
+	if err := a.Validate(); err != nil {
+		return civmap.Activity{}, err
+	}
+	a.Start = a.Start.UTC().Truncate(time.Microsecond)
+	a.End = a.End.UTC().Truncate(time.Microsecond)
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = s.now()
+	}
+	a.CreatedAt = a.CreatedAt.UTC().Truncate(time.Microsecond)
+
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	plon, plat := placePoint(a.Place)
+	r, err := s.db.ExecContext(ctx, `INSERT INTO activities (title, content_area, platform, start_us, end_us,
+		place_code, place_lon, place_lat, site_code, lon, lat, coord_source, precision, status, demo, created_us)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		a.Title, a.ContentArea, a.Platform, a.Start.UnixMicro(), a.End.UnixMicro(), a.Place.Code, plon, plat,
+		a.SiteCode, a.Location.Point[0], a.Location.Point[1], a.Location.Source, a.Location.Precision, a.Status,
+		a.Demo, a.CreatedAt.UnixMicro())
+	if err != nil {
+		return civmap.Activity{}, fmt.Errorf("embedded: insert activity: %w", err)
+	}
+	if a.ID, err = r.LastInsertId(); err != nil {
+		return civmap.Activity{}, fmt.Errorf("embedded: insert activity: %w", err)
+	}
+	s.mu.Lock()
+	s.mem.addActivity(a)
+	s.mu.Unlock()
+	s.version.Add(1)
+	return a, nil
+}
+
+// Activity returns one activity; ENOTFOUND if there is none.
+func (s *Store) Activity(ctx context.Context, id int64) (civmap.Activity, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	a, ok := s.mem.activities[id]
+	if !ok {
+		return civmap.Activity{}, civmap.Errorf(civmap.ENOTFOUND, "没有编号为 %d 的活动", id)
+	}
+	return a, nil
+}
+
+// ListActivities returns the activities matching f, ordered by start time then id.
+func (s *Store) ListActivities(ctx context.Context, f store.ActivityFilter) ([]civmap.Activity, error) {
+	s.mu.RLock()
+	var out []civmap.Activity
+	for _, a := range s.mem.activities {
+		if (f.SiteCode == "" || a.SiteCode == f.SiteCode) && (f.EndAfter.IsZero() || a.End.After(f.EndAfter)) &&
+			(f.Bound == nil || f.Bound.Contains(a.Location.Point)) {
+			out = append(out, a)
+		}
+	}
+	s.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Start.Equal(out[j].Start) {
+			return out[i].Start.Before(out[j].Start)
+		}
+		return out[i].ID < out[j].ID
+	})
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
+	return out, nil
+}
+
+// CreateNeed validates and stores a new need; see store.Needs.
+func (s *Store) CreateNeed(ctx context.Context, n civmap.Need) (civmap.Need, error) {
+	if err := n.Validate(); err != nil {
+		return civmap.Need{}, err
+	}
+	if n.CreatedAt.IsZero() {
+		n.CreatedAt = s.now()
+	}
+	n.CreatedAt = n.CreatedAt.UTC().Truncate(time.Microsecond)
+
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	plon, plat := placePoint(n.Place)
+	r, err := s.db.ExecContext(ctx, `INSERT INTO needs (category, description, place_code, place_lon, place_lat,
+		site_code, lon, lat, coord_source, precision, status, demo, created_us) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		n.Category, n.Description, n.Place.Code, plon, plat, n.SiteCode, n.Location.Point[0], n.Location.Point[1],
+		n.Location.Source, n.Location.Precision, n.Status, n.Demo, n.CreatedAt.UnixMicro())
+	if err != nil {
+		return civmap.Need{}, fmt.Errorf("embedded: insert need: %w", err)
+	}
+	if n.ID, err = r.LastInsertId(); err != nil {
+		return civmap.Need{}, fmt.Errorf("embedded: insert need: %w", err)
+	}
+	s.mu.Lock()
+	s.mem.addNeed(n)
+	s.mu.Unlock()
+	s.version.Add(1)
+	return n, nil
+}
+
+// Need returns one need; ENOTFOUND if there is none.
+func (s *Store) Need(ctx context.Context, id int64) (civmap.Need, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	n, ok := s.mem.needs[id]
+	if !ok {
+		return civmap.Need{}, civmap.Errorf(civmap.ENOTFOUND, "没有编号为 %d 的需求", id)
+	}
+	return n, nil
+}
+
+// ListNeeds returns the needs matching f, newest first (ties: higher id first).
+func (s *Store) ListNeeds(ctx context.Context, f store.NeedFilter) ([]civmap.Need, error) {
+	s.mu.RLock()
+	var out []civmap.Need
+	for _, n := range s.mem.needs {
+		if (f.SiteCode == "" || n.SiteCode == f.SiteCode) && (f.Status == "" || n.Status == f.Status) &&
+			(f.Bound == nil || f.Bound.Contains(n.Location.Point)) {
+			out = append(out, n)
+		}
+	}
+	s.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
+			return out[i].CreatedAt.After(out[j].CreatedAt)
+		}
+		return out[i].ID > out[j].ID
+	})
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
+	return out, nil
+}

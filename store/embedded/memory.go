@@ -1,0 +1,236 @@
+package embedded
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"civmap"
+	"civmap/geo"
+	"civmap/store"
+	"civmap/tiles"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/quadtree"
+	"github.com/uber/h3-go/v4"
+)
+
+// memory is the in-memory copy of the data file with its indexes.
+type memory struct {
+	sites      map[string]civmap.Site
+	venues     map[string]civmap.Venue
+	areas      map[string]store.Area
+	activities map[int64]civmap.Activity
+	needs      map[int64]civmap.Need
+
+	siteTree, venueTree, activityTree, needTree *quadtree.Quadtree
+
+	// counts[layer][res][cell] is the number of points of layer (activities or needs) in cell.
+	counts map[tiles.Layer][]map[h3.Cell]int
+}
+
+// item is a quadtree entry: a point and the key of its record.
+type item struct {
+	p    orb.Point
+	code string
+	id   int64
+}
+
+func (i item) Point() orb.Point { return i.p }
+
+var world = orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}
+
+func newMemory() *memory {
+	m := &memory{
+		sites: map[string]civmap.Site{}, venues: map[string]civmap.Venue{}, areas: map[string]store.Area{},
+		activities: map[int64]civmap.Activity{}, needs: map[int64]civmap.Need{},
+		siteTree: quadtree.New(world), venueTree: quadtree.New(world),
+		activityTree: quadtree.New(world), needTree: quadtree.New(world),
+		counts: map[tiles.Layer][]map[h3.Cell]int{},
+	}
+	for _, l := range []tiles.Layer{tiles.LayerActivities, tiles.LayerNeeds} {
+		m.counts[l] = make([]map[h3.Cell]int, geo.MaxClusterRes+1)
+		for r := range m.counts[l] {
+			m.counts[l][r] = map[h3.Cell]int{}
+		}
+	}
+	return m
+}
+
+func sameCode(code string) quadtree.FilterFunc {
+	return func(p orb.Pointer) bool { return p.(item).code == code }
+}
+
+func sameID(id int64) quadtree.FilterFunc {
+	return func(p orb.Pointer) bool { return p.(item).id == id }
+}
+
+func (m *memory) putSite(s civmap.Site) {
+	if old, ok := m.sites[s.Code]; ok {
+		m.siteTree.Remove(item{p: old.Location.Point, code: old.Code}, sameCode(old.Code))
+	}
+	m.sites[s.Code] = s
+	m.siteTree.Add(item{p: s.Location.Point, code: s.Code})
+}
+
+func (m *memory) putVenue(v civmap.Venue) {
+	if old, ok := m.venues[v.Code]; ok {
+		m.venueTree.Remove(item{p: old.Location.Point, code: old.Code}, sameCode(old.Code))
+	}
+	m.venues[v.Code] = v
+	m.venueTree.Add(item{p: v.Location.Point, code: v.Code})
+}
+
+func (m *memory) addActivity(a civmap.Activity) {
+	m.activities[a.ID] = a
+	m.activityTree.Add(item{p: a.Location.Point, id: a.ID})
+	m.count(tiles.LayerActivities, a.Location.Point, +1)
+}
+
+func (m *memory) addNeed(n civmap.Need) {
+	m.needs[n.ID] = n
+	m.needTree.Add(item{p: n.Location.Point, id: n.ID})
+	m.count(tiles.LayerNeeds, n.Location.Point, +1)
+}
+
+// count adds delta to the cells holding p at every kept resolution.
+func (m *memory) count(l tiles.Layer, p orb.Point, delta int) {
+	for r := geo.MinClusterRes; r <= geo.MaxClusterRes; r++ {
+		c, err := geo.Cell(p, r)
+		if err != nil {
+			continue // r is in range by construction
+		}
+		m.counts[l][r][c] += delta
+		if m.counts[l][r][c] == 0 {
+			delete(m.counts[l][r], c)
+		}
+	}
+}
+
+// fromMicros converts stored Unix microseconds to a UTC time.
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// load reads every table into a new memory.
+func load(ctx context.Context, db *sql.DB) (*memory, error) {
+	m := newMemory()
+	rows, err := db.QueryContext(ctx, `SELECT code, id, name, level, parent_code, division_code, address,
+		lon, lat, coord_source, precision, demo, updated_us FROM sites`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var s civmap.Site
+		var us int64
+		if err := rows.Scan(&s.Code, &s.ID, &s.Name, &s.Level, &s.ParentCode, &s.DivisionCode, &s.Address,
+			&s.Location.Point[0], &s.Location.Point[1], &s.Location.Source, &s.Location.Precision, &s.Demo, &us); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		s.UpdatedAt = fromMicros(us)
+		m.putSite(s)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, err
+	}
+
+	rows, err = db.QueryContext(ctx, `SELECT code, id, name, type, level, site_code, address,
+		lon, lat, coord_source, precision, demo, updated_us FROM venues`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var v civmap.Venue
+		var us int64
+		if err := rows.Scan(&v.Code, &v.ID, &v.Name, &v.Type, &v.Level, &v.SiteCode, &v.Address,
+			&v.Location.Point[0], &v.Location.Point[1], &v.Location.Source, &v.Location.Precision, &v.Demo, &us); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		v.UpdatedAt = fromMicros(us)
+		m.putVenue(v)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, err
+	}
+
+	rows, err = db.QueryContext(ctx, `SELECT code, name, level, geojson FROM areas`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var a store.Area
+		var js string
+		if err := rows.Scan(&a.Code, &a.Name, &a.Level, &js); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		g, err := geojson.UnmarshalGeometry([]byte(js))
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("area %s: %w", a.Code, err)
+		}
+		a.Polygon = g.Geometry()
+		m.areas[a.Code] = a
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, err
+	}
+
+	rows, err = db.QueryContext(ctx, `SELECT id, title, content_area, platform, start_us, end_us, place_code,
+		place_lon, place_lat, site_code, lon, lat, coord_source, precision, status, demo, created_us FROM activities`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var a civmap.Activity
+		var startUS, endUS, createdUS int64
+		var plon, plat sql.NullFloat64
+		if err := rows.Scan(&a.ID, &a.Title, &a.ContentArea, &a.Platform, &startUS, &endUS, &a.Place.Code,
+			&plon, &plat, &a.SiteCode, &a.Location.Point[0], &a.Location.Point[1], &a.Location.Source,
+			&a.Location.Precision, &a.Status, &a.Demo, &createdUS); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		a.Start, a.End, a.CreatedAt = fromMicros(startUS), fromMicros(endUS), fromMicros(createdUS)
+		if plon.Valid && plat.Valid {
+			a.Place.Point = &orb.Point{plon.Float64, plat.Float64}
+		}
+		m.addActivity(a)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, err
+	}
+
+	rows, err = db.QueryContext(ctx, `SELECT id, category, description, place_code, place_lon, place_lat,
+		site_code, lon, lat, coord_source, precision, status, demo, created_us FROM needs`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var n civmap.Need
+		var createdUS int64
+		var plon, plat sql.NullFloat64
+		if err := rows.Scan(&n.ID, &n.Category, &n.Description, &n.Place.Code, &plon, &plat, &n.SiteCode,
+			&n.Location.Point[0], &n.Location.Point[1], &n.Location.Source, &n.Location.Precision, &n.Status,
+			&n.Demo, &createdUS); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		n.CreatedAt = fromMicros(createdUS)
+		if plon.Valid && plat.Valid {
+			n.Place.Point = &orb.Point{plon.Float64, plat.Float64}
+		}
+		m.addNeed(n)
+	}
+	return m, closeRows(rows)
+}
+
+func closeRows(rows *sql.Rows) error {
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return err
+	}
+	return rows.Close()
+}

@@ -1,0 +1,49 @@
+// Package web holds civmap's pages and their assets: the public map (MapLibre GL JS, installed
+// from npm and copied into static/vendor by `make web`), the site page a resident reaches by
+// scanning a poster, and the error pages. Everything is embedded in the binary; nothing is
+// fetched from another host at run time.
+package web
+
+import (
+	"embed"
+	"html/template"
+	"io/fs"
+	"time"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed all:static
+var staticFS embed.FS
+
+// Static is the tree served under /static/ (map.js, style.css, vendor/maplibre-gl.js …).
+var Static = mustSub(staticFS, "static")
+
+// China is the time zone pages show times in: China Standard Time, UTC+8 all year (no DST
+// since 1991), so no tz database is needed.
+var China = time.FixedZone("CST", 8*3600)
+
+var funcs = template.FuncMap{
+	"clock": func(t time.Time) string { return t.In(China).Format("01月02日 15:04") },
+	"hm":    func(t time.Time) string { return t.In(China).Format("15:04") },
+}
+
+// Templates holds the parsed page templates: "map.html", "site.html", "notfound.html",
+// "need_done.html".
+var Templates = template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html"))
+
+// HasMapLibre reports whether the MapLibre GL JS bundle was copied into static/vendor
+// (`make web`); without it the map page explains how to install it.
+func HasMapLibre() bool {
+	_, err := fs.Stat(Static, "vendor/maplibre-gl.js")
+	return err == nil
+}
+
+func mustSub(f fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(f, dir)
+	if err != nil {
+		panic(err) // dir is a constant naming an embedded directory
+	}
+	return sub
+}
