@@ -2,12 +2,14 @@ package tiles
 
 import (
 	"fmt"
+	"math"
 	"sort"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
+	"github.com/paulmach/orb/project"
 )
 
 // Feature is one feature to encode: a stable id, a WGS-84 lon/lat geometry (Point, Polygon or
@@ -39,13 +41,18 @@ func Encode(t maptile.Tile, layers []LayerData) ([]byte, error) {
 		feats := append([]Feature(nil), ld.Features...)
 		sort.Slice(feats, func(i, j int) bool { return feats[i].ID < feats[j].ID })
 		for _, f := range feats {
-			gf := geojson.NewFeature(f.Geometry)
+			// Projection and clipping below work in place: encode a copy, never the caller's
+			// (a store's in-memory) geometry.
+			gf := geojson.NewFeature(orb.Clone(f.Geometry))
 			gf.ID = f.ID
 			gf.Properties = geojson.Properties(f.Properties)
 			fs = append(fs, gf)
 		}
 		l := &mvt.Layer{Name: string(ld.Layer), Version: 2, Extent: Extent, Features: fs}
-		l.ProjectToTile(t)
+		proj := toTile(t)
+		for _, f := range l.Features {
+			f.Geometry = project.Geometry(f.Geometry, proj)
+		}
 		l.Clip(bufferBound)
 		kept := l.Features[:0]
 		for _, f := range l.Features {
@@ -69,13 +76,40 @@ func Encode(t maptile.Tile, layers []LayerData) ([]byte, error) {
 	return b, nil
 }
 
-// normalize rounds tile-unit geometry the way the encoder will (integers), drops repeated
+// toTile projects WGS-84 lon/lat to fractional tile units of t (EPSG:3857 on the sphere of
+// radius 6,378,137 m, y down, Extent units per tile side). Unlike orb's Layer.ProjectToTile it
+// does not floor: coordinates are rounded to the nearest unit after clipping (normalize), as
+// PostGIS's ST_AsMVTGeom does, so both stores place every vertex within one unit of the other.
+func toTile(t maptile.Tile) orb.Projection {
+	scale := math.Exp2(float64(t.Z)) * Extent
+	x0, y0 := float64(t.X)*Extent, float64(t.Y)*Extent
+	return func(p orb.Point) orb.Point {
+		lat := math.Max(-maxLat, math.Min(maxLat, p[1])) * math.Pi / 180
+		x := (p[0] + 180) / 360 * scale
+		y := (1 - math.Log(math.Tan(lat)+1/math.Cos(lat))/math.Pi) / 2 * scale
+		return orb.Point{x - x0, y - y0}
+	}
+}
+
+// maxLat is the latitude of the top edge of Web Mercator tiles, in degrees.
+const maxLat = 85.0511287798066
+
+// normalize rounds tile-unit geometry to the nearest integer unit (the encoder truncates what it
+// is given), drops repeated
 // vertices and degenerate rings, and winds polygon rings per MVT 2.1 §4.3.4.4: exterior rings
 // with positive surveyor's-formula area in tile coordinates (y down), interior rings negative.
 // It returns nil when nothing drawable is left.
 func normalize(g orb.Geometry) orb.Geometry {
 	switch g := g.(type) {
-	case orb.Point, orb.MultiPoint, orb.LineString, orb.MultiLineString:
+	case orb.Point:
+		return roundPoint(g)
+	case orb.MultiPoint:
+		out := make(orb.MultiPoint, len(g))
+		for i, p := range g {
+			out[i] = roundPoint(p)
+		}
+		return out
+	case orb.LineString, orb.MultiLineString:
 		return g
 	case orb.Polygon:
 		if p := normalizePolygon(g); p != nil {
@@ -122,7 +156,7 @@ func normalizePolygon(p orb.Polygon) orb.Polygon {
 func cleanRing(r orb.Ring) orb.Ring {
 	nr := make(orb.Ring, 0, len(r)+1)
 	for _, pt := range r {
-		pt = orb.Point{float64(int32(pt[0])), float64(int32(pt[1]))}
+		pt = roundPoint(pt)
 		if len(nr) > 0 && nr[len(nr)-1] == pt {
 			continue
 		}
@@ -136,6 +170,8 @@ func cleanRing(r orb.Ring) orb.Ring {
 	}
 	return append(nr, nr[0])
 }
+
+func roundPoint(p orb.Point) orb.Point { return orb.Point{math.Round(p[0]), math.Round(p[1])} }
 
 // surveyorArea is twice the signed area of a closed ring, Σ(x_i·y_{i+1} − x_{i+1}·y_i).
 func surveyorArea(r orb.Ring) float64 {
