@@ -143,10 +143,10 @@ func NewFixture() (Fixture, error) {
 	f.Needs = append(f.Needs,
 		civmap.Need{Category: "其他", Description: "远方的需求", Place: civmap.Place{Point: &bj}, SiteCode: "JD-Beijing",
 			Location: civmap.Location{Point: bj, Source: civmap.CoordImported, Precision: civmap.PrecisionExact},
-			Status: civmap.NeedCancelled, CreatedAt: FixtureNow.Add(-30*time.Minute + 999)},
+			Status:   civmap.NeedCancelled, CreatedAt: FixtureNow.Add(-30*time.Minute + 999)},
 		civmap.Need{Category: "卫生健康", Description: "同一时刻的需求", Place: civmap.Place{Point: &bare},
-			Location:  civmap.Location{Point: bare, Source: civmap.CoordImported, Precision: civmap.PrecisionExact},
-			Status:    civmap.NeedSubmitted, CreatedAt: FixtureNow.Add(-30*time.Minute + 999)},
+			Location: civmap.Location{Point: bare, Source: civmap.CoordImported, Precision: civmap.PrecisionExact},
+			Status:   civmap.NeedSubmitted, CreatedAt: FixtureNow.Add(-30*time.Minute + 999)},
 	)
 	for i := range f.Activities {
 		if f.Activities[i].CreatedAt.IsZero() {

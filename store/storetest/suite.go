@@ -221,7 +221,9 @@ func testSites(t *testing.T, st store.Store, f Fixture) {
 		{"children", store.SiteFilter{ParentCode: "430682001"}, func(s civmap.Site) bool { return s.ParentCode == "430682001" }},
 		{"bound", store.SiteFilter{Bound: &bound}, func(s civmap.Site) bool { return bound.Contains(s.Location.Point) }},
 		{"edge", store.SiteFilter{Bound: &orb.Bound{Min: edge.Location.Point, Max: orb.Point{180, 90}}},
-			func(s civmap.Site) bool { return s.Location.Point[0] >= edge.Location.Point[0] && s.Location.Point[1] >= edge.Location.Point[1] }},
+			func(s civmap.Site) bool {
+				return s.Location.Point[0] >= edge.Location.Point[0] && s.Location.Point[1] >= edge.Location.Point[1]
+			}},
 		{"stations in bound", store.SiteFilter{Level: civmap.LevelStation, Bound: &bound},
 			func(s civmap.Site) bool { return s.Level == civmap.LevelStation && bound.Contains(s.Location.Point) }},
 	} {
