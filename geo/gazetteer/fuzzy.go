@@ -37,12 +37,12 @@ func editDist1(a, b []rune) bool {
 }
 
 // fuzzyChild compares the children of division x with the normalised text from rune pos on,
-// allowing one edit. It returns the only child that matches and the number of runes matched;
-// -1 when no child or more than one matches. A village match followed by 组/村民小组 does not
-// count (see groupTail).
+// allowing one edit. The child matching the most runes wins; it returns that child and the
+// number of runes matched, or -1 when no child, or more than one, matches best. A village match
+// followed by 组/村民小组 does not count (see groupTail).
 func (g *Gazetteer) fuzzyChild(sc *scratch, x int32, pos int32) (int32, int32) {
 	r := sc.t.r[pos:]
-	found, foundLen := int32(-1), int32(0)
+	found, foundLen, tie := int32(-1), int32(0), false
 	for c := x + 1; c < g.subEnd[x]; c = g.subEnd[c] {
 		sc.buf = normalizeName(sc.buf[:0], g.name(c))
 		matchLen := int32(0)
@@ -57,13 +57,16 @@ func (g *Gazetteer) fuzzyChild(sc *scratch, x int32, pos int32) (int32, int32) {
 				}
 			}
 		})
-		if matchLen == 0 {
-			continue
+		switch {
+		case matchLen == 0 || matchLen < foundLen:
+		case matchLen == foundLen:
+			tie = true
+		default:
+			found, foundLen, tie = c, matchLen, false
 		}
-		if found >= 0 {
-			return -1, 0
-		}
-		found, foundLen = c, matchLen
+	}
+	if tie {
+		return -1, 0
 	}
 	return found, foundLen
 }
@@ -134,4 +137,45 @@ func (g *Gazetteer) exactBelow(sc *scratch, x int32, from int32) (int32, int32, 
 		return -1, 0, 0
 	}
 	return bestD, bestHit.s, bestHit.e
+}
+
+// repairConflict tries to read a conflict as a typo: the skipped name of hit ci (a town before a
+// village of another town) is kept, and one of its children is fuzzy-matched right after it.
+// It returns the repaired spans and answer, or ok false.
+func (g *Gazetteer) repairConflict(sc *scratch, spans []span, ci int) ([]span, int32, bool) {
+	h := &sc.hits[ci]
+	var prefix []span
+	for _, sp := range spans {
+		if sp.e <= h.s && sp.x >= 0 {
+			prefix = append(prefix, sp)
+		}
+	}
+	y := int32(-1)
+	for _, c := range g.post(h.id) {
+		if !h.names(g, c) {
+			continue
+		}
+		if len(prefix) > 0 {
+			if p := prefix[len(prefix)-1].x; !g.isAncestorOrSelf(p, c) || c == p {
+				continue
+			}
+		}
+		if y >= 0 {
+			return nil, -1, false
+		}
+		y = c
+	}
+	if y < 0 || g.level(y) == LevelVillage {
+		return nil, -1, false
+	}
+	out := append(prefix, span{s: h.s, e: h.e, x: y, lev: g.level(y)})
+	pos := g.extendSpans(sc, out[len(out)-1:])[0]
+	if int(pos) >= len(sc.t.r) {
+		return nil, -1, false
+	}
+	c, n := g.fuzzyChild(sc, y, pos)
+	if c < 0 {
+		return nil, -1, false
+	}
+	return append(out, span{s: pos, e: pos + n, x: c, lev: g.level(c)}), c, true
 }

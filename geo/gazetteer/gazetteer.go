@@ -2,6 +2,7 @@ package gazetteer
 
 import (
 	"fmt"
+	"iter"
 	"math"
 	"sort"
 	"strconv"
@@ -383,4 +384,15 @@ func (g *Gazetteer) pointOf(i int32) (int32, pointRec) {
 		}
 	}
 	return -1, pointRec{}
+}
+
+// All yields every division in code order (each division right before its subtree).
+func (g *Gazetteer) All() iter.Seq[Entry] {
+	return func(yield func(Entry) bool) {
+		for i := range g.keys {
+			if !yield(g.entry(int32(i))) {
+				return
+			}
+		}
+	}
 }

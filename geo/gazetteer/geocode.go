@@ -120,10 +120,15 @@ func (g *Gazetteer) findHits(sc *scratch) {
 			if lev&(1<<uint(LevelVillage)) != 0 && groupTail(r, int32(i+L)) {
 				continue
 			}
-			if !typeSuffixRunes[r[i+L-1]] { // a bare stem: a type word after it says its level
+			end := i + L
+			if !typeSuffixRunes[r[i+L-1]] {
+				// A bare stem: a type word after it says its level, and belongs to its span.
+				// A bare village stem with a village type word is left to the typed alias
+				// (马山 + 村 is not 马山社区).
 				for _, w := range typeWords {
 					if hasPrefixRunes(r[i+L:], w.word) {
-						lev &= w.levels
+						lev &= w.levels &^ (1 << LevelVillage)
+						end += int(runeLen(w.word))
 						break
 					}
 				}
@@ -140,7 +145,7 @@ func (g *Gazetteer) findHits(sc *scratch) {
 					maxL = l
 				}
 			}
-			sc.hits = append(sc.hits, hit{s: int32(i), e: int32(i + L), id: id, lmask: lev, minL: minL, maxL: maxL})
+			sc.hits = append(sc.hits, hit{s: int32(i), e: int32(end), id: id, lmask: lev, minL: minL, maxL: maxL})
 		}
 	}
 }
@@ -304,9 +309,9 @@ func (g *Gazetteer) Geocode(text string) Result {
 			sc.pick = c
 			continue
 		}
-		c, lev, other := g.narrow(c)
+		c, lev, other := g.narrow(c, sc.t.r[h.e-1])
 		sc.pick = c
-		if finalHit < 0 || lev > finalLevel || (lev == finalLevel && h.e > sc.hits[finalHit].e) {
+		if finalHit < 0 || lev > finalLevel {
 			finalHit, finalLevel = hi, lev
 			pick = append(pick[:0], c...)
 			otherLevels = other
@@ -340,12 +345,20 @@ func (g *Gazetteer) Geocode(text string) Result {
 			}
 		}
 	}
-	conflict := g.conflict(sc, spans, h, ans, pick)
+	ci := g.conflict(sc, spans, h, ans, pick)
+	conflict := ci >= 0
 
-	// Typos under a resolved parent.
+	// Typos under a resolved parent; a conflict that one typo explains is no conflict.
 	fuzzy := 0
+	if conflict && !ambiguous {
+		if sp, a, ok := g.repairConflict(sc, spans, ci); ok {
+			spans, ans, conflict, fuzzy = sp, a, false, 1
+		}
+	}
 	if !ambiguous {
-		spans, ans, fuzzy = g.descend(sc, spans, ans)
+		var f int
+		spans, ans, f = g.descend(sc, spans, ans)
+		fuzzy += f
 	}
 
 	// Confidence.
@@ -411,11 +424,25 @@ func (g *Gazetteer) Geocode(text string) Result {
 }
 
 // narrow reduces the candidates of one final hit (sorted by index): a division with a
-// same-named descendant among them goes, then only the shallowest level stays. other reports
-// whether candidates of deeper levels were dropped.
-func (g *Gazetteer) narrow(c []int32) (out []int32, lev Level, other bool) {
+// same-named descendant among them goes; if the hit's last rune is a type word of some
+// candidates' level (杰村: 村 for villages, not for the town 杰村乡), only those stay; then only the
+// shallowest level stays. other reports whether candidates of other levels were dropped.
+func (g *Gazetteer) narrow(c []int32, last rune) (out []int32, lev Level, other bool) {
 	slices.Sort(c)
 	c = slices.Compact(c)
+	typedMask := levelSuffixRunes[last]
+	if typedMask != 0 {
+		k := 0
+		for _, x := range c {
+			if typedMask&(1<<uint(g.level(x))) != 0 {
+				c[k] = x
+				k++
+			}
+		}
+		if k > 0 && k < len(c) {
+			c, other = c[:k], true
+		}
+	}
 	out = c[:0]
 	for i, x := range c {
 		drop := false
@@ -448,6 +475,17 @@ func (g *Gazetteer) narrow(c []int32) (out []int32, lev Level, other bool) {
 	return out[:k], lev, other
 }
 
+// levelSuffixRunes maps the last rune of a type word to the levels it ends names of.
+var levelSuffixRunes = map[rune]uint8{
+	'省': 1 << LevelProvince,
+	'市': 1<<LevelProvince | 1<<LevelPrefecture | 1<<LevelCounty,
+	'州': 1 << LevelPrefecture, '盟': 1 << LevelPrefecture,
+	'区': 1<<LevelProvince | 1<<LevelPrefecture | 1<<LevelCounty | 1<<LevelVillage,
+	'县': 1 << LevelCounty, '旗': 1 << LevelCounty,
+	'镇': 1 << LevelTown, '乡': 1 << LevelTown, '道': 1 << LevelTown, '木': 1 << LevelTown, '处': 1 << LevelTown,
+	'村': 1 << LevelVillage, '会': 1 << LevelVillage, '查': 1 << LevelVillage,
+}
+
 func (g *Gazetteer) isAncestorOrSelf(a, x int32) bool { return a <= x && x < g.subEnd[a] }
 
 // commonAncestor returns the deepest division that is an ancestor of (or equal to) every
@@ -465,9 +503,9 @@ func (g *Gazetteer) commonAncestor(c []int32) int32 {
 	return a
 }
 
-// conflict reports whether a typed name before the last span, outside every span, names a
-// division shallower than the answer that is not one of its ancestors.
-func (g *Gazetteer) conflict(sc *scratch, spans []span, final *hit, ans int32, pick []int32) bool {
+// conflict returns the first hit that is a typed name before the last span, outside every span,
+// naming a division shallower than the answer that is not one of its ancestors; -1 for none.
+func (g *Gazetteer) conflict(sc *scratch, spans []span, final *hit, ans int32, pick []int32) int {
 	ref := pick[0]
 	for hi := range sc.hits {
 		h := &sc.hits[hi]
@@ -496,10 +534,10 @@ func (g *Gazetteer) conflict(sc *scratch, spans []span, final *hit, ans int32, p
 			}
 		}
 		if !related {
-			return true
+			return hi
 		}
 	}
-	return false
+	return -1
 }
 
 // extendSpans returns, for each span, its end extended over type words of its level that the
