@@ -11,10 +11,12 @@ const (
 	maxAlias = 32 // longest alias, in runes (longer names are matched through their short forms)
 )
 
-// placeholders are names of tree nodes that group divisions without naming a place; they are
-// never aliases.
-var placeholders = map[string]bool{
-	"市辖区": true, "县": true, "省直辖县级行政区划": true, "自治区直辖县级行政区划": true,
+// isPlaceholder reports whether a (normalised) name groups divisions without naming a place:
+// 市辖区, 县, 省直辖县级行政区划, 自治区直辖县级行政区划, 县直辖村级区划, 海棠区直辖村级区划 … Such names
+// are never aliases.
+func isPlaceholder(name string) bool {
+	return name == "市辖区" || name == "县" || strings.HasSuffix(name, "直辖县级行政区划") ||
+		strings.HasSuffix(name, "直辖村级区划")
 }
 
 // genericWords are type words that a stripped name may reduce to (a village officially named
@@ -118,7 +120,7 @@ func stripEthnic(stem []rune) []rune {
 // full name comes first. emit may be called twice with the same alias; the slices it gets are
 // only valid during the call.
 func aliases(level Level, name []rune, emit func([]rune)) {
-	if placeholders[string(name)] {
+	if isPlaceholder(string(name)) {
 		return
 	}
 	out := func(s []rune) {

@@ -125,14 +125,22 @@ func (g *Gazetteer) findHits(sc *scratch) {
 				// A bare stem: a type word after it says its level, and belongs to its span.
 				// A bare village stem with a village type word is left to the typed alias
 				// (马山 + 村 is not 马山社区).
+				// When the typed alias (stem + word) exists, it is a hit of its own and this one
+				// adds only guesses: dropped.
+				typed := false
 				for _, w := range typeWords {
 					if hasPrefixRunes(r[i+L:], w.word) {
 						lev &= w.levels &^ (1 << LevelVillage)
+						th := h
+						for _, c := range w.word {
+							th = (th ^ uint64(c)) * fnvPrime
+						}
+						_, typed = g.alias[th]
 						end += int(runeLen(w.word))
 						break
 					}
 				}
-				if lev == 0 {
+				if lev == 0 || typed {
 					continue
 				}
 			}
@@ -161,6 +169,15 @@ func findState(states []state, h *hit, x int32) *state {
 }
 
 func (h *hit) length() int32 { return h.e - h.s }
+
+// loneMask returns the levels the hit may name on its own, without a parent before it: all of
+// lmask, less the village level when the hit is a bare stem (no village type word at its end).
+func (g *Gazetteer) loneMask(sc *scratch, h *hit) uint8 {
+	if levelSuffixRunes[sc.t.r[h.e-1]]&(1<<LevelVillage) == 0 {
+		return h.lmask &^ (1 << LevelVillage)
+	}
+	return h.lmask
+}
 
 // names reports whether division x, which carries the hit's alias, may be what the hit names.
 func (h *hit) names(g *Gazetteer, x int32) bool { return h.lmask&(1<<uint(g.level(x))) != 0 }
@@ -277,14 +294,20 @@ func (g *Gazetteer) Geocode(text string) Result {
 	}
 	g.chainDP(sc)
 
-	// Best score and final hit.
+	// Best score and final hit. A bare village stem alone (龙源 with no parent before it) is too
+	// weak to answer with.
 	var best int32
 	for hi := range sc.hits {
 		h := &sc.hits[hi]
-		best = max(best, h.length())
+		if g.loneMask(sc, h) != 0 {
+			best = max(best, h.length())
+		}
 		for _, st := range sc.states[h.stOff:h.stEnd] {
 			best = max(best, st.score)
 		}
+	}
+	if best == 0 {
+		return res
 	}
 	finalHit, finalLevel := -1, Level(0)
 	var pick []int32
@@ -292,9 +315,9 @@ func (g *Gazetteer) Geocode(text string) Result {
 	for hi := range sc.hits {
 		h := &sc.hits[hi]
 		c := sc.pick[:0]
-		if h.length() == best {
+		if lm := g.loneMask(sc, h); h.length() == best && lm != 0 {
 			for _, x := range g.post(h.id) {
-				if h.names(g, x) {
+				if lm&(1<<uint(g.level(x))) != 0 {
 					c = append(c, x)
 				}
 			}

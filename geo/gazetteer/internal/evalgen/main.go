@@ -165,7 +165,10 @@ func typed(name string) string {
 	return f[len(f)-1]
 }
 
-var placeholder = map[string]bool{"市辖区": true, "县": true, "省直辖县级行政区划": true, "自治区直辖县级行政区划": true}
+// placeholderName reports whether a name groups divisions without naming a place.
+func placeholderName(n string) bool {
+	return n == "市辖区" || n == "县" || strings.HasSuffix(n, "直辖县级行政区划") || strings.HasSuffix(n, "直辖村级区划")
+}
 
 var ethnic = strings.Fields("乌孜别克族 柯尔克孜族 柯尔克孜 维吾尔族 维吾尔 哈萨克族 哈萨克 蒙古族 蒙古 回族 藏族 苗族 彝族 壮族 布依族 朝鲜族 满族 侗族 瑶族 白族 土家族 哈尼族 傣族 黎族 傈僳族 佤族 畲族 拉祜族 水族 东乡族 纳西族 景颇族 土族 达斡尔族 仫佬族 羌族 布朗族 撒拉族 毛南族 仡佬族 锡伯族 阿昌族 普米族 塔吉克族 怒族 俄罗斯族 鄂温克族 德昂族 保安族 裕固族 京族 塔塔尔族 独龙族 鄂伦春族 赫哲族 门巴族 珞巴族 基诺族 各族")
 
@@ -228,7 +231,7 @@ func short(l gazetteer.Level, name string) string {
 func render(chain []gazetteer.Entry, keep func(gazetteer.Level) bool, name func(gazetteer.Entry) string) string {
 	var b strings.Builder
 	for _, e := range chain {
-		if keep(e.Level) && !placeholder[e.Name] {
+		if keep(e.Level) && !placeholderName(e.Name) {
 			b.WriteString(name(e))
 		}
 	}
@@ -251,7 +254,7 @@ func (t *tree) label(v gazetteer.Entry, villageText string, byTyped bool, keep f
 		chain := t.g.Chain(c.Code)
 		ok := len(chain) == len(want)
 		for k := 0; ok && k < len(chain)-1; k++ {
-			if keep(chain[k].Level) && !placeholder[want[k].Name] && name(chain[k]) != name(want[k]) {
+			if keep(chain[k].Level) && !placeholderName(want[k].Name) && name(chain[k]) != name(want[k]) {
 				ok = false
 			}
 		}
@@ -374,7 +377,7 @@ func (t *tree) noise(rng *rand.Rand, chain []gazetteer.Entry, tail string) strin
 	var b strings.Builder
 	b.WriteString(prefixes[rng.IntN(len(prefixes))])
 	for _, e := range chain {
-		if placeholder[e.Name] {
+		if placeholderName(e.Name) {
 			continue
 		}
 		b.WriteString(e.Name)
