@@ -51,6 +51,10 @@ func National() (*Gazetteer, error) {
 	return nationalTree, nationalErr
 }
 
+// NewLinxiang builds a fresh, uncached copy of the Linxiang tree (see Linxiang), for callers
+// that want points of their own, such as tests.
+func NewLinxiang() (*Gazetteer, error) { return loadLinxiang() }
+
 func loadLinxiang() (*Gazetteer, error) {
 	var rows []row
 	prov, err := readCodeNameCSV(data.ProvincesCSV)
