@@ -1,6 +1,8 @@
 // Command civmap is the map and QR-code service of a county's civilization-practice network.
 //
 //	civmap serve   [flags]          run the HTTP service (map, tiles, API, QR codes, site pages)
+//	civmap import  [flags] FILE     import sites and venues from CSV, XLSX or GeoJSON
+//	civmap migrate [flags]          apply the PostGIS store's schema migrations
 //	civmap version                  print the version
 //
 // Run `civmap COMMAND -h` for a command's flags.
@@ -36,6 +38,8 @@ const usage = `usage: civmap COMMAND [flags]
 
 commands:
   serve     run the HTTP service: map, vector tiles, JSON API, QR codes, site pages
+  import    import sites and venues from a CSV, XLSX or GeoJSON file
+  migrate   apply the PostGIS store's schema migrations (--database-url)
   version   print the version
 
 Run 'civmap COMMAND -h' for the flags of a command.
@@ -59,6 +63,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		<-ctx.Done()
 		return m.Close()
+	case "import":
+		return runImport(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		return runMigrate(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "civmap", version)
 		return nil

@@ -22,16 +22,19 @@ import (
 // Serve is the `civmap serve` command: flags in, a running HTTP server out. Tests use it the way
 // main does: NewServe, ParseFlags, Run, then Addr, then Close.
 type Serve struct {
-	Addr      string // listen address, host:port (port 0 picks a free one)
-	DataPath  string // embedded store file
-	PublicURL string
-	Demo      bool
-	BaseLayer string
-	BaseAttr  string
+	Addr     string // listen address, host:port (port 0 picks a free one)
+	DataPath string // embedded store file
+	// DatabaseURL selects the PostGIS store (migrated on start); "" selects the embedded store.
+	DatabaseURL string
+	PublicURL   string
+	Demo        bool
+	BaseLayer   string
+	BaseAttr    string
 
 	stdout, stderr io.Writer
 	logger         *slog.Logger
 	store          store.Store
+	storeKind      string
 	server         *http.Server
 	listener       net.Listener
 	done           chan error
@@ -48,6 +51,7 @@ func (m *Serve) ParseFlags(args []string) error {
 	fs.SetOutput(m.stderr)
 	fs.StringVar(&m.Addr, "addr", envOr("CIVMAP_ADDR", "127.0.0.1:8080"), "listen address host:port (env CIVMAP_ADDR)")
 	fs.StringVar(&m.DataPath, "data", envOr("CIVMAP_DATA", embedded.DefaultPath), "embedded store file (env CIVMAP_DATA)")
+	fs.StringVar(&m.DatabaseURL, "database-url", databaseURL(), "PostgreSQL URL: use the PostGIS store instead of the embedded one (env DATABASE_URL)")
 	fs.StringVar(&m.PublicURL, "public-url", os.Getenv("CIVMAP_PUBLIC_URL"), "base URL residents reach the service at, encoded in QR codes (env CIVMAP_PUBLIC_URL; default: the request's host)")
 	fs.BoolVar(&m.Demo, "demo", false, "add clearly flagged demo venues, activities and needs (once)")
 	fs.StringVar(&m.BaseLayer, "base-layer", os.Getenv("CIVMAP_BASE_LAYER"), "optional raster base-layer URL template, e.g. a 天地图 WMTS/XYZ URL with your own tk token (env CIVMAP_BASE_LAYER)")
@@ -71,11 +75,12 @@ func envOr(name, def string) string {
 // Run opens the store, loads Linxiang's sites (and the demo data with --demo), starts listening
 // and serves in the background. It returns once the server accepts connections.
 func (m *Serve) Run(ctx context.Context) error {
-	st, err := embedded.Open(ctx, m.DataPath)
+	st, kind, err := openStore(ctx, m.DatabaseURL, m.DataPath)
 	if err != nil {
 		return err
 	}
 	m.store = st
+	m.storeKind = kind
 	locate, err := seed.LinxiangLocator()
 	if err != nil {
 		return err
@@ -115,7 +120,11 @@ func (m *Serve) Run(ctx context.Context) error {
 	m.server.RegisterOnShutdown(cancel)
 	m.done = make(chan error, 1)
 	go func() { m.done <- m.server.Serve(ln) }()
-	fmt.Fprintf(m.stdout, "civmap serving %s data at %s (data file %s)\n", "Linxiang", m.URL(), m.DataPath)
+	where := "data file " + m.DataPath
+	if m.storeKind == "postgis" {
+		where = "PostGIS store"
+	}
+	fmt.Fprintf(m.stdout, "civmap serving %s data at %s (%s)\n", "Linxiang", m.URL(), where)
 	return nil
 }
 

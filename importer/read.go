@@ -1,0 +1,259 @@
+package importer
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"civmap"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
+)
+
+// Row is one record of an import file, its cells by column (see Columns), with where it came
+// from.
+type Row struct {
+	Line   int               // 1-based: the CSV line, the XLSX row, or the GeoJSON feature number
+	Fields map[string]string // column → trimmed cell text; lon/lat from a GeoJSON geometry too
+}
+
+// Columns are the canonical column names, each with the headers that name it (English or
+// Chinese, case-insensitive).
+var Columns = map[string][]string{
+	"code":    {"code", "编码", "代码", "编号", "阵地编码", "区划代码"},
+	"name":    {"name", "名称", "阵地名称"},
+	"kind":    {"kind", "type", "类型", "类别", "阵地类型"},
+	"level":   {"level", "层级", "级别"},
+	"parent":  {"parent", "parent_code", "site_code", "上级", "上级编码", "所属阵地", "所属"},
+	"address": {"address", "地址"},
+	"lon":     {"lon", "lng", "longitude", "经度"},
+	"lat":     {"lat", "latitude", "纬度"},
+	"crs":     {"crs", "坐标系"},
+}
+
+func column(header string) string {
+	h := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(header, "\ufeff")))
+	for c, names := range Columns {
+		for _, n := range names {
+			if h == n {
+				return c
+			}
+		}
+	}
+	return ""
+}
+
+// MaxFileBytes bounds an import file (64 MiB): larger files are refused with ETOOLARGE.
+const MaxFileBytes = 64 << 20
+
+// ReadFile parses the rows of an import file. The format comes from format ("csv", "xlsx",
+// "geojson") or, when empty, from the name's extension (.csv, .txt, .xlsx, .geojson, .json).
+// CSV text is UTF-8 (with or without BOM) or GBK/GB18030 as Excel in China saves it: detected
+// (not valid UTF-8 → GB18030) unless encoding names it ("utf-8", "gbk", "gb18030"). Errors are
+// EINVALID for an unreadable file or header, naming the file.
+func ReadFile(name string, data []byte, format, encoding string) ([]Row, error) {
+	if len(data) > MaxFileBytes {
+		return nil, civmap.Errorf(civmap.ETOOLARGE, "%s is %d bytes, over the limit of %d", name, len(data), MaxFileBytes)
+	}
+	if format == "" {
+		switch strings.ToLower(filepath.Ext(name)) {
+		case ".csv", ".txt":
+			format = "csv"
+		case ".xlsx":
+			format = "xlsx"
+		case ".geojson", ".json":
+			format = "geojson"
+		default:
+			return nil, civmap.FieldErrorf("format", "%s: unknown file type %q (want .csv, .xlsx or .geojson, or --format)", name, filepath.Ext(name))
+		}
+	}
+	switch format {
+	case "csv":
+		text, err := decodeText(data, encoding)
+		if err != nil {
+			return nil, err
+		}
+		return readCSV(text)
+	case "xlsx":
+		return readXLSX(data)
+	case "geojson":
+		return readGeoJSON(data)
+	}
+	return nil, civmap.FieldErrorf("format", "unknown format %q (want csv, xlsx or geojson)", format)
+}
+
+// decodeText returns data as UTF-8 text.
+func decodeText(data []byte, encoding string) (string, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	switch strings.ToLower(strings.ReplaceAll(encoding, "-", "")) {
+	case "":
+		if utf8.Valid(data) {
+			return string(data), nil
+		}
+		fallthrough
+	case "gbk", "gb18030", "gb2312", "cp936":
+		out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
+		if err != nil {
+			return "", civmap.FieldErrorf("encoding", "the file is neither UTF-8 nor GBK/GB18030: %v", err)
+		}
+		return string(out), nil
+	case "utf8":
+		if !utf8.Valid(data) {
+			return "", civmap.FieldErrorf("encoding", "the file is not valid UTF-8 (try --encoding gbk)")
+		}
+		return string(data), nil
+	}
+	return "", civmap.FieldErrorf("encoding", "unknown encoding %q (want utf-8, gbk or gb18030)", encoding)
+}
+
+func readCSV(text string) ([]Row, error) {
+	r := csv.NewReader(strings.NewReader(text))
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	header, err := r.Read()
+	if err == io.EOF {
+		return nil, civmap.FieldErrorf("header", "the file is empty")
+	} else if err != nil {
+		return nil, civmap.FieldErrorf("header", "line 1: %v", err)
+	}
+	cols, err := headerColumns(header)
+	if err != nil {
+		return nil, err
+	}
+	var rows []Row
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		line, _ := r.FieldPos(0)
+		if err != nil {
+			return nil, civmap.FieldErrorf("line", "line %d: %v", line, err)
+		}
+		if row, ok := makeRow(line, cols, rec); ok {
+			rows = append(rows, row)
+		}
+	}
+	return rows, nil
+}
+
+func headerColumns(header []string) ([]string, error) {
+	cols := make([]string, len(header))
+	seen := map[string]bool{}
+	for i, h := range header {
+		c := column(h)
+		if c != "" && seen[c] {
+			return nil, civmap.FieldErrorf("header", "two columns name %s (%q)", c, h)
+		}
+		seen[c] = true
+		cols[i] = c
+	}
+	for _, req := range []string{"code", "name"} {
+		if !seen[req] {
+			return nil, civmap.FieldErrorf("header", "no %s column (headers: %s)", req, strings.Join(Columns[req], ", "))
+		}
+	}
+	return cols, nil
+}
+
+// makeRow maps a record's cells to columns; blank records are skipped.
+func makeRow(line int, cols, rec []string) (Row, bool) {
+	row := Row{Line: line, Fields: map[string]string{}}
+	blank := true
+	for i, v := range rec {
+		v = strings.TrimSpace(v)
+		if v != "" {
+			blank = false
+		}
+		if i < len(cols) && cols[i] != "" {
+			row.Fields[cols[i]] = v
+		}
+	}
+	return row, !blank
+}
+
+func readXLSX(data []byte) ([]Row, error) {
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, civmap.FieldErrorf("format", "not a readable XLSX workbook: %v", err)
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return nil, civmap.FieldErrorf("header", "the workbook has no sheet")
+	}
+	recs, err := f.GetRows(sheets[0])
+	if err != nil {
+		return nil, civmap.FieldErrorf("format", "sheet %s: %v", sheets[0], err)
+	}
+	if len(recs) == 0 {
+		return nil, civmap.FieldErrorf("header", "sheet %s is empty", sheets[0])
+	}
+	cols, err := headerColumns(recs[0])
+	if err != nil {
+		return nil, err
+	}
+	var rows []Row
+	for i, rec := range recs[1:] {
+		if row, ok := makeRow(i+2, cols, rec); ok {
+			rows = append(rows, row)
+		}
+	}
+	return rows, nil
+}
+
+func readGeoJSON(data []byte) ([]Row, error) {
+	var fc struct {
+		Type     string `json:"type"`
+		Features []struct {
+			Geometry *struct {
+				Type        string          `json:"type"`
+				Coordinates json.RawMessage `json:"coordinates"`
+			} `json:"geometry"`
+			Properties map[string]any `json:"properties"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(data, &fc); err != nil || fc.Type != "FeatureCollection" {
+		return nil, civmap.FieldErrorf("format", "not a GeoJSON FeatureCollection (%v)", err)
+	}
+	var rows []Row
+	for i, f := range fc.Features {
+		row := Row{Line: i + 1, Fields: map[string]string{}}
+		for k, v := range f.Properties {
+			c := column(k)
+			if c == "" || v == nil {
+				continue
+			}
+			switch v := v.(type) {
+			case string:
+				row.Fields[c] = strings.TrimSpace(v)
+			case float64:
+				row.Fields[c] = strconv.FormatFloat(v, 'f', -1, 64)
+			default:
+				row.Fields[c] = fmt.Sprint(v)
+			}
+		}
+		if g := f.Geometry; g != nil {
+			if g.Type != "Point" {
+				row.Fields["geometry"] = g.Type
+			} else {
+				var c []float64
+				if err := json.Unmarshal(g.Coordinates, &c); err != nil || len(c) < 2 {
+					row.Fields["geometry"] = "bad Point"
+				} else {
+					row.Fields["lon"] = strconv.FormatFloat(c[0], 'f', -1, 64)
+					row.Fields["lat"] = strconv.FormatFloat(c[1], 'f', -1, 64)
+				}
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
