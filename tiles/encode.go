@@ -30,7 +30,8 @@ type LayerData struct {
 var bufferBound = orb.Bound{Min: orb.Point{-Buffer, -Buffer}, Max: orb.Point{Extent + Buffer, Extent + Buffer}}
 
 // Encode renders the layers of tile t as an uncompressed MVT 2.1 tile: geometries projected to
-// EPSG:3857 tile units (extent 4096), clipped to the tile plus a 64-unit buffer, polygon rings
+// EPSG:3857 tile units (extent 4096), clipped to the tile plus a 64-unit buffer, rounded to the
+// nearest unit (as PostGIS's ST_AsMVTGeom does), polygon rings
 // wound as the spec requires (exterior positive area in tile coordinates), features sorted by id.
 // Layers left without features are omitted; when none is left Encode returns nil, nil (an empty
 // tile).

@@ -24,7 +24,7 @@ func ExampleEncode() {
 	layers, _ := mvt.Unmarshal(b)
 	f := layers[0].Features[0]
 	fmt.Println(layers[0].Name, layers[0].Extent, f.ID, f.Properties["level"], f.Geometry)
-	// Output: sites 4096 430682 center [2763 721]
+	// Output: sites 4096 430682 center [2763 722]
 }
 
 func ExampleClusterRes() {
