@@ -180,7 +180,7 @@ func (g *Gazetteer) buildIndex() {
 		i int32
 	}
 	pairs := make([]pair, 0, n*3)
-	g.bigram = make(map[uint64]uint32)
+	g.bigram = make(map[uint64]uint32, n/4)
 	var buf []rune
 	var seen [16]uint64
 	for i := 0; i < n; i++ {
