@@ -50,9 +50,13 @@ func (g *Gazetteer) fuzzyChild(sc *scratch, x int32, pos int32) (int32, int32) {
 			if len(a) < minFuzzy {
 				return
 			}
+			// A bare stem (no type word of the child's level at its end) only takes a
+			// substitution, and not before a road word: 中关村大街 is no typo of 中关村.
+			bare := levelSuffixRunes[a[len(a)-1]]&(1<<uint(g.level(c))) == 0
 			for _, L := range [3]int{len(a), len(a) + 1, len(a) - 1} {
-				if L <= len(r) && int32(L) > matchLen && editDist1(r[:L], a) &&
-					(g.level(c) != LevelVillage || !groupTail(sc.t.r, pos+int32(L))) {
+				if L <= len(r) && int32(L) > matchLen && (!bare || L == len(a)) && editDist1(r[:L], a) &&
+					(g.level(c) != LevelVillage || !groupTail(sc.t.r, pos+int32(L))) &&
+					(!bare || !isRoadStart(r[L:])) {
 					matchLen = int32(L)
 				}
 			}

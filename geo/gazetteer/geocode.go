@@ -144,6 +144,13 @@ func (g *Gazetteer) findHits(sc *scratch) {
 					continue
 				}
 			}
+			// A name followed by a road word is a road (文三路, 北京路, 中关村大街), unless the
+			// name ends with its own level's type word (如斯村路口).
+			if end == i+L && isRoadStart(r[end:]) {
+				if lev &= levelSuffixRunes[r[end-1]]; lev == 0 {
+					continue
+				}
+			}
 			minL, maxL := Level(0), Level(0)
 			for l := LevelProvince; l <= LevelVillage; l++ {
 				if lev&(1<<uint(l)) != 0 {
@@ -156,6 +163,20 @@ func (g *Gazetteer) findHits(sc *scratch) {
 			sc.hits = append(sc.hits, hit{s: int32(i), e: int32(end), id: id, lmask: lev, minL: minL, maxL: maxL})
 		}
 	}
+}
+
+// isRoadStart reports whether r starts with a road word (路, 街, 大道, 大街, 巷, 弄, 胡同) that
+// is not the type word 街道.
+func isRoadStart(r []rune) bool {
+	if hasPrefixRunes(r, "街道") {
+		return false
+	}
+	for _, w := range []string{"路", "街", "大道", "大街", "巷", "弄", "胡同"} {
+		if hasPrefixRunes(r, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // findState returns the explicit state of division x at hit h, or nil.
