@@ -282,3 +282,29 @@ func TestAmbiguousCandidates(t *testing.T) {
 		t.Errorf("Linxiang 长城社区: %+v", r)
 	}
 }
+
+// TestConcurrent geocodes from several goroutines while points are being set (run with -race).
+func TestConcurrent(t *testing.T) {
+	g, err := gazetteer.NewLinxiang()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	for w := range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range 200 {
+				if w == 0 {
+					_ = g.SetPoint("430682114", orb.Point{113.5, 29.3 + float64(i)/1e4}, civmap.CoordSynthetic)
+					continue
+				}
+				if r := g.Geocode("临湘市羊楼司镇如斯村"); r.Code != "430682114219" {
+					t.Errorf("got %s", r.Code)
+				}
+			}
+		}()
+	}
+	for range 4 {
+		<-done
+	}
+}
