@@ -15,8 +15,8 @@ import (
 //     says which lengths can start at a position, then the alias index gives the divisions
 //     carrying that substring. Hits of village names directly followed by 组/小组/队 or by
 //     民小组 (村民小组) are dropped: they name a villagers' group, not a village.
-//  3. A chain is a sequence of hits in text order, not overlapping, whose divisions descend the
-//     tree (each a proper descendant of the one before). Its score is the number of runes its
+//  3. A chain is a sequence of hits in text order, not overlapping, at most maxGap runes apart,
+//     whose divisions descend the tree (each a proper descendant of the one before). Its score is the number of runes its
 //     hits cover. Dynamic programming over the hits finds the best chain ending at each
 //     (hit, division); a division with no predecessor scores its own length.
 //  4. The best score wins. When several final hits reach it, the one whose answer is deepest
@@ -31,6 +31,11 @@ import (
 //     compared with the text right after it, allowing one wrong, missing or extra character;
 //     exactly one matching child is taken, then its own children are searched the same way.
 //     Nothing is fuzzy-matched without a resolved parent.
+
+// maxGap is the most characters (runes, after normalisation) between two consecutive names of a
+// chain, such as a road and house number between a town and a village. It bounds the chain
+// search on long inputs.
+const maxGap = 48
 
 // hit is an alias found in the normalised text.
 type hit struct {
@@ -62,6 +67,9 @@ type scratch struct {
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 func (g *Gazetteer) post(id uint32) []int32 { return g.postings[g.postOff[id]:g.postOff[id+1]] }
+
+// par returns the divisions of alias id that can be parents (all but villages), in index order.
+func (g *Gazetteer) par(id uint32) []int32 { return g.parents[g.parOff[id]:g.parOff[id+1]] }
 
 func hasPrefixRunes(s []rune, p string) bool {
 	i := 0
@@ -230,10 +238,10 @@ func (g *Gazetteer) chainDP(sc *scratch) {
 		sc.cand = sc.cand[:0]
 		for hj := 0; hj < hi; hj++ {
 			h2 := &sc.hits[hj]
-			if h2.e > h.s || h2.minL >= h.maxL {
+			if h2.e > h.s || h2.minL >= h.maxL || h.s-h2.e > maxGap {
 				continue
 			}
-			P2 := g.post(h2.id)
+			P2 := g.par(h2.id) // predecessors are never villages
 			score := func(y int32) int32 {
 				if st := findState(sc.states, h2, y); st != nil {
 					return st.score
