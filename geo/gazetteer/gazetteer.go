@@ -42,7 +42,7 @@ type Gazetteer struct {
 	alias    map[uint64]uint32 // alias hash → alias id
 	postOff  []uint32          // postings[postOff[id]:postOff[id+1]]: divisions of alias id, ascending
 	postings []int32
-	parOff   []uint32          // parents[parOff[id]:parOff[id+1]]: the non-village divisions of alias id
+	parOff   []uint32 // parents[parOff[id]:parOff[id+1]]: the non-village divisions of alias id
 	parents  []int32
 	aliasLev []uint8           // aliasLev[id]: bit l set if a division of level l carries alias id
 	bigram   map[uint64]uint32 // first two runes of an alias → bit n set if an alias of n runes starts so
