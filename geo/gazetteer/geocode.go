@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -397,20 +398,12 @@ func (g *Gazetteer) Geocode(text string) Result {
 			}
 		}
 	}
-	ci := g.conflict(sc, spans, h, ans, pick)
-	conflict := ci >= 0
+	conflict := g.conflict(sc, spans, h, ans, pick)
 
-	// Typos under a resolved parent; a conflict that one typo explains is no conflict.
+	// Typos under a resolved parent.
 	fuzzy := 0
-	if conflict && !ambiguous {
-		if sp, a, ok := g.repairConflict(sc, spans, ci); ok {
-			spans, ans, conflict, fuzzy = sp, a, false, 1
-		}
-	}
 	if !ambiguous {
-		var f int
-		spans, ans, f = g.descend(sc, spans, ans)
-		fuzzy += f
+		spans, ans, fuzzy = g.descend(sc, spans, ans)
 	}
 
 	// Confidence.
@@ -555,41 +548,45 @@ func (g *Gazetteer) commonAncestor(c []int32) int32 {
 	return a
 }
 
-// conflict returns the first hit that is a typed name before the last span, outside every span,
-// naming a division shallower than the answer that is not one of its ancestors; -1 for none.
-func (g *Gazetteer) conflict(sc *scratch, spans []span, final *hit, ans int32, pick []int32) int {
+// conflict reports whether a typed name outside every span names a division that the chain
+// skipped where it would have fitted: between two spans (or before the first) at a level
+// strictly between theirs, yet not an ancestor of the answer (湖南省 before 龙江县, 聂市镇 before a
+// village of 羊楼司镇). A name at the level of the span before it (临湘市城区: 城区 is also a county
+// name) is noise, not a conflict.
+func (g *Gazetteer) conflict(sc *scratch, spans []span, final *hit, ans int32, pick []int32) bool {
 	ref := pick[0]
 	for hi := range sc.hits {
 		h := &sc.hits[hi]
-		if h.e > final.s || h.minL >= spans[len(spans)-1].lev {
+		if h.e > final.s {
 			continue
 		}
-		overlaps := false
+		lo, hiLev, overlaps := Level(0), Level(0), false
 		for _, sp := range spans {
 			if h.s < sp.e && sp.s < h.e {
 				overlaps = true
 				break
 			}
+			if sp.e <= h.s {
+				lo = sp.lev
+			} else if hiLev == 0 {
+				hiLev = sp.lev
+			}
 		}
-		if overlaps {
+		if overlaps || hiLev == 0 {
 			continue
 		}
 		typed := typeSuffixRunes[sc.t.r[h.e-1]]
-		if !typed && h.minL > LevelPrefecture {
-			continue
-		}
-		related := false
 		for _, y := range g.post(h.id) {
-			if h.names(g, y) && g.level(y) < spans[len(spans)-1].lev && (g.isAncestorOrSelf(y, ref) || (ans >= 0 && g.isAncestorOrSelf(y, ans))) {
-				related = true
-				break
+			l := g.level(y)
+			if !h.names(g, y) || l <= lo || l >= hiLev || (!typed && l > LevelPrefecture) {
+				continue
+			}
+			if !g.isAncestorOrSelf(y, ref) && (ans < 0 || !g.isAncestorOrSelf(y, ans)) {
+				return true
 			}
 		}
-		if !related {
-			return hi
-		}
 	}
-	return -1
+	return false
 }
 
 // extendSpans returns, for each span, its end extended over type words of its level that the
@@ -603,9 +600,19 @@ func (g *Gazetteer) extendSpans(sc *scratch, spans []span) []int32 {
 			limit = spans[i+1].s
 		}
 		pos := sp.e
-		for range 2 {
+		rounds := 1 // one type word (临湘 + 市), two for villages (龙窖山村 + 村委会)
+		if sp.lev == LevelVillage {
+			rounds = 2
+		}
+		for range rounds {
 			grew := false
+			typed := typeSuffixRunes[r[pos-1]]
 			for _, tok := range extensionTokens[sp.lev] {
+				// Above villages, a name that already ends in a type word only takes the seat of
+				// its government (临湘市 + 人民政府), not a second type word (临湘市 + 市区).
+				if typed && sp.lev != LevelVillage && !strings.Contains(tok, "政府") && !strings.Contains(tok, "办") {
+					continue
+				}
 				if n := runeLen(tok); pos+n <= limit && hasPrefixRunes(r[pos:limit], tok) {
 					if sp.lev == LevelVillage && groupTail(r, pos+n) {
 						continue
