@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"io/fs"
 	"sort"
 	"strings"
@@ -43,11 +44,11 @@ func Linxiang() (*Gazetteer, error) {
 }
 
 // National returns the whole 2023 tree: 31 provinces, 342 prefectures, 2,978 counties, 41,352
-// towns and 620,573 villages. The first call decompresses and indexes data.National (about one
+// towns and 620,573 villages. The first call decompresses and indexes data.NationalTSVGz (about one
 // second and 150 MB of heap on a 2-core machine; see the benchmarks in bench/); later calls
 // return the same *Gazetteer.
 func National() (*Gazetteer, error) {
-	nationalOnce.Do(func() { nationalTree, nationalErr = loadNational(data.National) })
+	nationalOnce.Do(func() { nationalTree, nationalErr = loadNationalFS() })
 	return nationalTree, nationalErr
 }
 
@@ -57,7 +58,7 @@ func NewLinxiang() (*Gazetteer, error) { return loadLinxiang() }
 
 // NewNational builds a fresh, uncached copy of the national tree (see National): about one
 // second and 150 MB of heap each time. For benchmarks and tests; services use National.
-func NewNational() (*Gazetteer, error) { return loadNational(data.National) }
+func NewNational() (*Gazetteer, error) { return loadNationalFS() }
 
 func loadLinxiang() (*Gazetteer, error) {
 	var rows []row
@@ -121,17 +122,32 @@ func readCodeNameCSV(path string) ([]row, error) {
 	return rows, nil
 }
 
-// loadNational parses the national.tsv.gz format: a "#" header line, then "code<TAB>name" lines
-// sorted by code.
-func loadNational(gz []byte) (*Gazetteer, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
+// loadNationalFS opens data.NationalTSVGz and loads it.
+func loadNationalFS() (*Gazetteer, error) {
+	f, err := data.OpenNational()
 	if err != nil {
 		return nil, fmt.Errorf("gazetteer: national data: %w", err)
 	}
+	defer f.Close()
 	// The gzip trailer's last 4 bytes hold the uncompressed size (mod 2^32): size the buffer once.
-	var size int
-	if len(gz) >= 4 {
-		size = int(binary.LittleEndian.Uint32(gz[len(gz)-4:]))
+	size := 0
+	if st, err := f.Stat(); err == nil && st.Size() >= 4 {
+		if ra, ok := f.(io.ReaderAt); ok {
+			var tail [4]byte
+			if _, err := ra.ReadAt(tail[:], st.Size()-4); err == nil {
+				size = int(binary.LittleEndian.Uint32(tail[:]))
+			}
+		}
+	}
+	return loadNational(f, size)
+}
+
+// loadNational parses the national.tsv.gz format from r: a "#" header line, then
+// "code<TAB>name" lines sorted by code. size, if known, is the uncompressed size.
+func loadNational(r io.Reader, size int) (*Gazetteer, error) {
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return nil, fmt.Errorf("gazetteer: national data: %w", err)
 	}
 	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
 	_, err = buf.ReadFrom(zr)
