@@ -308,3 +308,47 @@ func TestConcurrent(t *testing.T) {
 		<-done
 	}
 }
+
+// TestLinxiangSameAnswers: for addresses that name the county, the Linxiang tree and the
+// national tree agree (code, ambiguity, conflict), in several written forms per village.
+func TestLinxiangSameAnswers(t *testing.T) {
+	lx, n := linxiang(t), national(t)
+	town := map[string]string{}
+	short := func(s string) string {
+		for _, suf := range []string{"街道", "镇"} {
+			if b, ok := strings.CutSuffix(s, suf); ok {
+				return b
+			}
+		}
+		return s
+	}
+	checked := 0
+	for e := range lx.All() {
+		if e.Level == gazetteer.LevelTown {
+			town[e.Code] = e.Name
+		}
+		if e.Level != gazetteer.LevelVillage {
+			continue
+		}
+		tn := town[e.Parent]
+		for _, addr := range []string{
+			"临湘市" + tn + e.Name,
+			"岳阳临湘" + short(tn) + e.Name + "3组",
+			"湖南省临湘市" + e.Name,
+			"临湘" + short(tn) + e.Name + "村委会",
+			"湖南 岳阳 临湘市 " + tn + " " + e.Name + " 门牌12号",
+		} {
+			a, b := lx.Geocode(addr), n.Geocode(addr)
+			if a.Code != b.Code || a.Ambiguous != b.Ambiguous || a.Conflict != b.Conflict {
+				t.Errorf("%s: linxiang %s amb=%v conflict=%v, national %s amb=%v conflict=%v", addr, a.Code, a.Ambiguous, a.Conflict, b.Code, b.Ambiguous, b.Conflict)
+			}
+			if a.Code != e.Code {
+				t.Errorf("%s: %s %s, want %s", addr, a.Code, a.Name, e.Code)
+			}
+			checked++
+		}
+	}
+	if checked != 161*5 {
+		t.Errorf("checked %d addresses", checked)
+	}
+}
