@@ -14,24 +14,28 @@ import (
 //     byte span in the input.
 //  2. Every substring that is an alias of some division is a hit (findHits): a bigram filter
 //     says which lengths can start at a position, then the alias index gives the divisions
-//     carrying that substring. Hits of village names directly followed by 组/小组/队 or by
-//     民小组 (村民小组) are dropped: they name a villagers' group, not a village.
+//     carrying that substring. A bare stem followed by a type word (临湘 + 县) names only
+//     divisions of that type's levels, and is dropped when the typed alias exists; a name
+//     followed by a road word (路, 街 …) is a road; village names followed by 组/小组/队 or by
+//     民小组 (村民小组) name a villagers' group, not a village.
 //  3. A chain is a sequence of hits in text order, not overlapping, at most maxGap runes apart,
-//     whose divisions descend the tree (each a proper descendant of the one before). Its score is the number of runes its
-//     hits cover. Dynamic programming over the hits finds the best chain ending at each
-//     (hit, division); a division with no predecessor scores its own length.
+//     whose divisions descend the tree (each a proper descendant of the one before). Its score
+//     is the number of runes its hits cover. Dynamic programming over the hits finds the best
+//     chain ending at each (hit, division); a division with no predecessor scores its own
+//     length, except a bare village stem, which never answers alone.
 //  4. The best score wins. When several final hits reach it, the one whose answer is deepest
 //     wins (a county that is not in the named province: the deeper consistent chain). Within
-//     the final hit, a division is dropped in favour of a same-named descendant (东莞市 4419 →
-//     441900), then the shallowest level is kept (a bare 龙江 is the county, not the villages
-//     called 龙江村). One division left: the answer. Several: the answer is their deepest common
-//     ancestor, with all of them as candidates (never a silent pick).
-//  5. Conflict: a typed name before the answer's last span that the chain skipped and that is
-//     not an ancestor of the answer.
+//     the final hit (narrow), a division gives way to a same-named descendant (东莞市 4419 →
+//     441900), typed matches beat bare ones (杰村 is a village, not 杰村乡), then the shallowest
+//     level is kept (a bare 龙江 is the county, not the villages called 龙江村). One division
+//     left: the answer. Several: the answer is their deepest common ancestor, with all of them
+//     as candidates (never a silent pick).
+//  5. Conflict: a typed name outside the chain, at a level strictly between the spans around
+//     it, that is not an ancestor of the answer.
 //  6. Typos: when the answer is a single division above village level, its children are
-//     compared with the text right after it, allowing one wrong, missing or extra character;
-//     exactly one matching child is taken, then its own children are searched the same way.
-//     Nothing is fuzzy-matched without a resolved parent.
+//     compared with the text right after it, allowing one wrong, missing or extra character
+//     (fuzzy.go); the one child matching most is taken, never a tie, then its own descendants
+//     are searched. Nothing is fuzzy-matched without a resolved parent.
 
 // maxGap is the most characters (runes, after normalisation) between two consecutive names of a
 // chain, such as a road and house number between a town and a village. It bounds the chain
