@@ -149,14 +149,14 @@ func loadNational(r io.Reader, size int) (*Gazetteer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gazetteer: national data: %w", err)
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
-	_, err = buf.ReadFrom(zr)
-	text := buf.Bytes()
-	if err != nil {
+	// Decompress straight into the string the rows' names point into: no second copy.
+	var sb strings.Builder
+	sb.Grow(size)
+	if _, err := io.Copy(&sb, zr); err != nil {
 		return nil, fmt.Errorf("gazetteer: national data: %w", err)
 	}
-	rows := make([]row, 0, bytes.Count(text, []byte{'\n'}))
-	s := string(text) // one copy; the rows' names point into it until build copies them
+	s := sb.String()
+	rows := make([]row, 0, strings.Count(s, "\n"))
 	for line := 0; len(s) > 0; line++ {
 		nl := strings.IndexByte(s, '\n')
 		if nl < 0 {
