@@ -44,9 +44,9 @@ func Linxiang() (*Gazetteer, error) {
 }
 
 // National returns the whole 2023 tree: 31 provinces, 342 prefectures, 2,978 counties, 41,352
-// towns and 620,573 villages. The first call decompresses and indexes data.NationalTSVGz (about one
-// second and 150 MB of heap on a 2-core machine; see the benchmarks in bench/); later calls
-// return the same *Gazetteer.
+// towns and 620,573 villages. The first call decompresses and indexes data.NationalTSVGz (under
+// a second on a 2-core machine; 80 MB of live heap, up to ~180 MB while building; see
+// bench/); later calls return the same *Gazetteer.
 func National() (*Gazetteer, error) {
 	nationalOnce.Do(func() { nationalTree, nationalErr = loadNationalFS() })
 	return nationalTree, nationalErr
@@ -56,8 +56,8 @@ func National() (*Gazetteer, error) {
 // that want points of their own, such as tests.
 func NewLinxiang() (*Gazetteer, error) { return loadLinxiang() }
 
-// NewNational builds a fresh, uncached copy of the national tree (see National): about one
-// second and 150 MB of heap each time. For benchmarks and tests; services use National.
+// NewNational builds a fresh, uncached copy of the national tree (see National), at the same
+// cost each time. For benchmarks and tests; services use National.
 func NewNational() (*Gazetteer, error) { return loadNationalFS() }
 
 func loadLinxiang() (*Gazetteer, error) {
