@@ -1,6 +1,7 @@
 // Command civmap is the map and QR-code service of a county's civilization-practice network.
 //
 //	civmap serve   [flags]          run the HTTP service (map, tiles, API, QR codes, site pages)
+//	civmap geocode [flags] [FILE]   geocode Chinese addresses to division codes and points
 //	civmap version                  print the version
 //
 // Run `civmap COMMAND -h` for a command's flags.
@@ -36,6 +37,7 @@ const usage = `usage: civmap COMMAND [flags]
 
 commands:
   serve     run the HTTP service: map, vector tiles, JSON API, QR codes, site pages
+  geocode   geocode Chinese addresses (one per line, or a CSV column) to division codes and points
   version   print the version
 
 Run 'civmap COMMAND -h' for the flags of a command.
@@ -59,6 +61,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		<-ctx.Done()
 		return m.Close()
+	case "geocode":
+		return runGeocode(ctx, rest, stdin, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "civmap", version)
 		return nil
