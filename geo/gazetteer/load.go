@@ -38,8 +38,10 @@ var (
 // from data/linxiang/divisions.csv, plus its ancestors 湖南省 (43) and 岳阳市 (4306) from
 // data/divisions. It is built once and cached (a few milliseconds; it never loads the national
 // tree). Every call returns the same *Gazetteer, so points set on it are seen by all callers.
+//
+// The cached tree carries Linxiang's placeholder points (geo/placement, coord_source synthetic).
 func Linxiang() (*Gazetteer, error) {
-	linxiangOnce.Do(func() { linxiangTree, linxiangErr = loadLinxiang() })
+	linxiangOnce.Do(func() { linxiangTree, linxiangErr = withPlaceholders(loadLinxiang()) })
 	return linxiangTree, linxiangErr
 }
 
@@ -47,8 +49,10 @@ func Linxiang() (*Gazetteer, error) {
 // towns and 620,573 villages. The first call decompresses and indexes data.NationalTSVGz (under
 // a second on a 2-core machine; 80 MB of live heap, up to ~180 MB while building; see
 // bench/); later calls return the same *Gazetteer.
+//
+// The cached tree carries Linxiang's placeholder points (geo/placement, coord_source synthetic).
 func National() (*Gazetteer, error) {
-	nationalOnce.Do(func() { nationalTree, nationalErr = loadNationalFS() })
+	nationalOnce.Do(func() { nationalTree, nationalErr = withPlaceholders(loadNationalFS()) })
 	return nationalTree, nationalErr
 }
 
