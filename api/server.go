@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"civmap/geo/gazetteer"
 	"civmap/live"
 	"civmap/store"
 	"civmap/tiles"
@@ -37,6 +38,9 @@ type Config struct {
 	Logger                             *slog.Logger  // default slog.Default()
 	Now                                func() time.Time
 	Registry                           *prometheus.Registry // metrics; default a new registry
+	// Gazetteer returns the tree the geocoding endpoints use; default gazetteer.National,
+	// loaded on the first geocoding request.
+	Gazetteer func() (*gazetteer.Gazetteer, error)
 }
 
 // Server serves civmap over HTTP. Create it with New.
@@ -66,6 +70,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Gazetteer == nil {
+		cfg.Gazetteer = gazetteer.National
 	}
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
@@ -103,6 +110,8 @@ func (s *Server) routes() {
 	r.HandleFunc(v1+"/needs/{id}", s.handleGetNeed).Methods(http.MethodGet)
 	r.HandleFunc(v1+"/clusters", s.handleClusters).Methods(http.MethodGet)
 	r.HandleFunc(v1+"/events", s.handleEvents).Methods(http.MethodGet)
+	r.HandleFunc(v1+"/geocode", s.handleGeocode).Methods(http.MethodGet)
+	r.HandleFunc(v1+"/geocode", s.handleGeocodeBatch).Methods(http.MethodPost)
 
 	r.HandleFunc("/qr/{code}.png", s.handleQRPNG).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/qr/{code}.svg", s.handleQRSVG).Methods(http.MethodGet, http.MethodHead)

@@ -5,25 +5,15 @@ import (
 
 	"civmap"
 	"civmap/geo/gazetteer"
-	"civmap/geo/placement"
 )
 
-// LinxiangLocator geocodes addresses with the Linxiang gazetteer (geo/gazetteer), its divisions
-// carrying the placeholder points of geo/placement (coord_source synthetic). An address that
+// LinxiangLocator geocodes addresses with the Linxiang gazetteer (geo/gazetteer), whose
+// divisions carry the placeholder points of geo/placement (coord_source synthetic). An address that
 // does not resolve to exactly one division is an error.
 func LinxiangLocator() (Locator, error) {
 	g, err := gazetteer.Linxiang()
 	if err != nil {
 		return nil, err
-	}
-	layout, err := placement.Linxiang()
-	if err != nil {
-		return nil, err
-	}
-	for code, p := range layout.Points {
-		if err := g.SetPoint(code, p, civmap.CoordSynthetic); err != nil {
-			return nil, err
-		}
 	}
 	return func(address string) (string, civmap.Location, error) {
 		res := g.Geocode(address)

@@ -3,6 +3,7 @@
 //	civmap serve   [flags]          run the HTTP service (map, tiles, API, QR codes, site pages)
 //	civmap import  [flags] FILE     import sites and venues from CSV, XLSX or GeoJSON
 //	civmap migrate [flags]          apply the PostGIS store's schema migrations
+//	civmap geocode [flags] [FILE]   geocode Chinese addresses to division codes and points
 //	civmap version                  print the version
 //
 // Run `civmap COMMAND -h` for a command's flags.
@@ -40,6 +41,7 @@ commands:
   serve     run the HTTP service: map, vector tiles, JSON API, QR codes, site pages
   import    import sites and venues from a CSV, XLSX or GeoJSON file
   migrate   apply the PostGIS store's schema migrations (--database-url)
+  geocode   geocode Chinese addresses (one per line, or a CSV column) to division codes and points
   version   print the version
 
 Run 'civmap COMMAND -h' for the flags of a command.
@@ -67,6 +69,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runImport(ctx, args[1:], stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, args[1:], stdout, stderr)
+	case "geocode":
+		return runGeocode(ctx, rest, stdin, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "civmap", version)
 		return nil

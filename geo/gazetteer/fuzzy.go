@@ -50,9 +50,13 @@ func (g *Gazetteer) fuzzyChild(sc *scratch, x int32, pos int32) (int32, int32) {
 			if len(a) < minFuzzy {
 				return
 			}
+			// A bare stem (no type word of the child's level at its end) only takes a
+			// substitution, and not before a road word: 中关村大街 is no typo of 中关村.
+			bare := levelSuffixRunes[a[len(a)-1]]&(1<<uint(g.level(c))) == 0
 			for _, L := range [3]int{len(a), len(a) + 1, len(a) - 1} {
-				if L <= len(r) && int32(L) > matchLen && editDist1(r[:L], a) &&
-					(g.level(c) != LevelVillage || !groupTail(sc.t.r, pos+int32(L))) {
+				if L <= len(r) && int32(L) > matchLen && (!bare || L == len(a)) && editDist1(r[:L], a) &&
+					(g.level(c) != LevelVillage || !groupTail(sc.t.r, pos+int32(L))) &&
+					(!bare || !isRoadStart(r[L:])) {
 					matchLen = int32(L)
 				}
 			}
@@ -137,45 +141,4 @@ func (g *Gazetteer) exactBelow(sc *scratch, x int32, from int32) (int32, int32, 
 		return -1, 0, 0
 	}
 	return bestD, bestHit.s, bestHit.e
-}
-
-// repairConflict tries to read a conflict as a typo: the skipped name of hit ci (a town before a
-// village of another town) is kept, and one of its children is fuzzy-matched right after it.
-// It returns the repaired spans and answer, or ok false.
-func (g *Gazetteer) repairConflict(sc *scratch, spans []span, ci int) ([]span, int32, bool) {
-	h := &sc.hits[ci]
-	var prefix []span
-	for _, sp := range spans {
-		if sp.e <= h.s && sp.x >= 0 {
-			prefix = append(prefix, sp)
-		}
-	}
-	y := int32(-1)
-	for _, c := range g.post(h.id) {
-		if !h.names(g, c) {
-			continue
-		}
-		if len(prefix) > 0 {
-			if p := prefix[len(prefix)-1].x; !g.isAncestorOrSelf(p, c) || c == p {
-				continue
-			}
-		}
-		if y >= 0 {
-			return nil, -1, false
-		}
-		y = c
-	}
-	if y < 0 || g.level(y) == LevelVillage {
-		return nil, -1, false
-	}
-	out := append(prefix, span{s: h.s, e: h.e, x: y, lev: g.level(y)})
-	pos := g.extendSpans(sc, out[len(out)-1:])[0]
-	if int(pos) >= len(sc.t.r) {
-		return nil, -1, false
-	}
-	c, n := g.fuzzyChild(sc, y, pos)
-	if c < 0 {
-		return nil, -1, false
-	}
-	return append(out, span{s: pos, e: pos + n, x: c, lev: g.level(c)}), c, true
 }

@@ -42,6 +42,8 @@ type Gazetteer struct {
 	alias    map[uint64]uint32 // alias hash → alias id
 	postOff  []uint32          // postings[postOff[id]:postOff[id+1]]: divisions of alias id, ascending
 	postings []int32
+	parOff   []uint32 // parents[parOff[id]:parOff[id+1]]: the non-village divisions of alias id
+	parents  []int32
 	aliasLev []uint8           // aliasLev[id]: bit l set if a division of level l carries alias id
 	bigram   map[uint64]uint32 // first two runes of an alias → bit n set if an alias of n runes starts so
 	maxAlias int               // longest alias, in runes
@@ -180,7 +182,7 @@ func (g *Gazetteer) buildIndex() {
 		i int32
 	}
 	pairs := make([]pair, 0, n*3)
-	g.bigram = make(map[uint64]uint32)
+	g.bigram = make(map[uint64]uint32, n/4)
 	var buf []rune
 	var seen [16]uint64
 	for i := 0; i < n; i++ {
@@ -228,6 +230,16 @@ func (g *Gazetteer) buildIndex() {
 		g.postings[fill[id]] = p.i
 		fill[id]++
 		g.aliasLev[id] |= 1 << uint(keyLevel(g.keys[p.i]))
+	}
+	// The divisions that can be parents (all but villages), per alias, for the chain search.
+	g.parOff = make([]uint32, len(count)+1)
+	for id := range count {
+		for _, x := range g.postings[g.postOff[id]:g.postOff[id+1]] {
+			if keyLevel(g.keys[x]) != LevelVillage {
+				g.parents = append(g.parents, x)
+			}
+		}
+		g.parOff[id+1] = uint32(len(g.parents))
 	}
 }
 

@@ -282,3 +282,73 @@ func TestAmbiguousCandidates(t *testing.T) {
 		t.Errorf("Linxiang 长城社区: %+v", r)
 	}
 }
+
+// TestConcurrent geocodes from several goroutines while points are being set (run with -race).
+func TestConcurrent(t *testing.T) {
+	g, err := gazetteer.NewLinxiang()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	for w := range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range 200 {
+				if w == 0 {
+					_ = g.SetPoint("430682114", orb.Point{113.5, 29.3 + float64(i)/1e4}, civmap.CoordSynthetic)
+					continue
+				}
+				if r := g.Geocode("临湘市羊楼司镇如斯村"); r.Code != "430682114219" {
+					t.Errorf("got %s", r.Code)
+				}
+			}
+		}()
+	}
+	for range 4 {
+		<-done
+	}
+}
+
+// TestLinxiangSameAnswers: for addresses that name the county, the Linxiang tree and the
+// national tree agree (code, ambiguity, conflict), in several written forms per village.
+func TestLinxiangSameAnswers(t *testing.T) {
+	lx, n := linxiang(t), national(t)
+	town := map[string]string{}
+	short := func(s string) string {
+		for _, suf := range []string{"街道", "镇"} {
+			if b, ok := strings.CutSuffix(s, suf); ok {
+				return b
+			}
+		}
+		return s
+	}
+	checked := 0
+	for e := range lx.All() {
+		if e.Level == gazetteer.LevelTown {
+			town[e.Code] = e.Name
+		}
+		if e.Level != gazetteer.LevelVillage {
+			continue
+		}
+		tn := town[e.Parent]
+		for _, addr := range []string{
+			"临湘市" + tn + e.Name,
+			"岳阳临湘" + short(tn) + e.Name + "3组",
+			"湖南省临湘市" + e.Name,
+			"临湘" + short(tn) + e.Name + "村委会",
+			"湖南 岳阳 临湘市 " + tn + " " + e.Name + " 门牌12号",
+		} {
+			a, b := lx.Geocode(addr), n.Geocode(addr)
+			if a.Code != b.Code || a.Ambiguous != b.Ambiguous || a.Conflict != b.Conflict {
+				t.Errorf("%s: linxiang %s amb=%v conflict=%v, national %s amb=%v conflict=%v", addr, a.Code, a.Ambiguous, a.Conflict, b.Code, b.Ambiguous, b.Conflict)
+			}
+			if a.Code != e.Code {
+				t.Errorf("%s: %s %s, want %s", addr, a.Code, a.Name, e.Code)
+			}
+			checked++
+		}
+	}
+	if checked != 161*5 {
+		t.Errorf("checked %d addresses", checked)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -13,24 +14,33 @@ import (
 //     byte span in the input.
 //  2. Every substring that is an alias of some division is a hit (findHits): a bigram filter
 //     says which lengths can start at a position, then the alias index gives the divisions
-//     carrying that substring. Hits of village names directly followed by 组/小组/队 or by
-//     民小组 (村民小组) are dropped: they name a villagers' group, not a village.
-//  3. A chain is a sequence of hits in text order, not overlapping, whose divisions descend the
-//     tree (each a proper descendant of the one before). Its score is the number of runes its
-//     hits cover. Dynamic programming over the hits finds the best chain ending at each
-//     (hit, division); a division with no predecessor scores its own length.
+//     carrying that substring. A bare stem followed by a type word (临湘 + 县) names only
+//     divisions of that type's levels, and is dropped when the typed alias exists; a name
+//     followed by a road word (路, 街 …) is a road; village names followed by 组/小组/队 or by
+//     民小组 (村民小组) name a villagers' group, not a village.
+//  3. A chain is a sequence of hits in text order, not overlapping, at most maxGap runes apart,
+//     whose divisions descend the tree (each a proper descendant of the one before). Its score
+//     is the number of runes its hits cover. Dynamic programming over the hits finds the best
+//     chain ending at each (hit, division); a division with no predecessor scores its own
+//     length, except a bare village stem, which never answers alone.
 //  4. The best score wins. When several final hits reach it, the one whose answer is deepest
 //     wins (a county that is not in the named province: the deeper consistent chain). Within
-//     the final hit, a division is dropped in favour of a same-named descendant (东莞市 4419 →
-//     441900), then the shallowest level is kept (a bare 龙江 is the county, not the villages
-//     called 龙江村). One division left: the answer. Several: the answer is their deepest common
-//     ancestor, with all of them as candidates (never a silent pick).
-//  5. Conflict: a typed name before the answer's last span that the chain skipped and that is
-//     not an ancestor of the answer.
+//     the final hit (narrow), a division gives way to a same-named descendant (东莞市 4419 →
+//     441900), typed matches beat bare ones (杰村 is a village, not 杰村乡), then the shallowest
+//     level is kept (a bare 龙江 is the county, not the villages called 龙江村). One division
+//     left: the answer. Several: the answer is their deepest common ancestor, with all of them
+//     as candidates (never a silent pick).
+//  5. Conflict: a typed name outside the chain, at a level strictly between the spans around
+//     it, that is not an ancestor of the answer.
 //  6. Typos: when the answer is a single division above village level, its children are
-//     compared with the text right after it, allowing one wrong, missing or extra character;
-//     exactly one matching child is taken, then its own children are searched the same way.
-//     Nothing is fuzzy-matched without a resolved parent.
+//     compared with the text right after it, allowing one wrong, missing or extra character
+//     (fuzzy.go); the one child matching most is taken, never a tie, then its own descendants
+//     are searched. Nothing is fuzzy-matched without a resolved parent.
+
+// maxGap is the most characters (runes, after normalisation) between two consecutive names of a
+// chain, such as a road and house number between a town and a village. It bounds the chain
+// search on long inputs.
+const maxGap = 48
 
 // hit is an alias found in the normalised text.
 type hit struct {
@@ -62,6 +72,9 @@ type scratch struct {
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 func (g *Gazetteer) post(id uint32) []int32 { return g.postings[g.postOff[id]:g.postOff[id+1]] }
+
+// par returns the divisions of alias id that can be parents (all but villages), in index order.
+func (g *Gazetteer) par(id uint32) []int32 { return g.parents[g.parOff[id]:g.parOff[id+1]] }
 
 func hasPrefixRunes(s []rune, p string) bool {
 	i := 0
@@ -144,6 +157,13 @@ func (g *Gazetteer) findHits(sc *scratch) {
 					continue
 				}
 			}
+			// A name followed by a road word is a road (文三路, 北京路, 中关村大街), unless the
+			// name ends with its own level's type word (如斯村路口).
+			if end == i+L && isRoadStart(r[end:]) {
+				if lev &= levelSuffixRunes[r[end-1]]; lev == 0 {
+					continue
+				}
+			}
 			minL, maxL := Level(0), Level(0)
 			for l := LevelProvince; l <= LevelVillage; l++ {
 				if lev&(1<<uint(l)) != 0 {
@@ -156,6 +176,20 @@ func (g *Gazetteer) findHits(sc *scratch) {
 			sc.hits = append(sc.hits, hit{s: int32(i), e: int32(end), id: id, lmask: lev, minL: minL, maxL: maxL})
 		}
 	}
+}
+
+// isRoadStart reports whether r starts with a road word (路, 街, 大道, 大街, 巷, 弄, 胡同) that
+// is not the type word 街道.
+func isRoadStart(r []rune) bool {
+	if hasPrefixRunes(r, "街道") {
+		return false
+	}
+	for _, w := range []string{"路", "街", "大道", "大街", "巷", "弄", "胡同"} {
+		if hasPrefixRunes(r, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // findState returns the explicit state of division x at hit h, or nil.
@@ -209,10 +243,10 @@ func (g *Gazetteer) chainDP(sc *scratch) {
 		sc.cand = sc.cand[:0]
 		for hj := 0; hj < hi; hj++ {
 			h2 := &sc.hits[hj]
-			if h2.e > h.s || h2.minL >= h.maxL {
+			if h2.e > h.s || h2.minL >= h.maxL || h.s-h2.e > maxGap {
 				continue
 			}
-			P2 := g.post(h2.id)
+			P2 := g.par(h2.id) // predecessors are never villages
 			score := func(y int32) int32 {
 				if st := findState(sc.states, h2, y); st != nil {
 					return st.score
@@ -368,20 +402,12 @@ func (g *Gazetteer) Geocode(text string) Result {
 			}
 		}
 	}
-	ci := g.conflict(sc, spans, h, ans, pick)
-	conflict := ci >= 0
+	conflict := g.conflict(sc, spans, h, ans, pick)
 
-	// Typos under a resolved parent; a conflict that one typo explains is no conflict.
+	// Typos under a resolved parent.
 	fuzzy := 0
-	if conflict && !ambiguous {
-		if sp, a, ok := g.repairConflict(sc, spans, ci); ok {
-			spans, ans, conflict, fuzzy = sp, a, false, 1
-		}
-	}
 	if !ambiguous {
-		var f int
-		spans, ans, f = g.descend(sc, spans, ans)
-		fuzzy += f
+		spans, ans, fuzzy = g.descend(sc, spans, ans)
 	}
 
 	// Confidence.
@@ -526,41 +552,45 @@ func (g *Gazetteer) commonAncestor(c []int32) int32 {
 	return a
 }
 
-// conflict returns the first hit that is a typed name before the last span, outside every span,
-// naming a division shallower than the answer that is not one of its ancestors; -1 for none.
-func (g *Gazetteer) conflict(sc *scratch, spans []span, final *hit, ans int32, pick []int32) int {
+// conflict reports whether a typed name outside every span names a division that the chain
+// skipped where it would have fitted: between two spans (or before the first) at a level
+// strictly between theirs, yet not an ancestor of the answer (湖南省 before 龙江县, 聂市镇 before a
+// village of 羊楼司镇). A name at the level of the span before it (临湘市城区: 城区 is also a county
+// name) is noise, not a conflict.
+func (g *Gazetteer) conflict(sc *scratch, spans []span, final *hit, ans int32, pick []int32) bool {
 	ref := pick[0]
 	for hi := range sc.hits {
 		h := &sc.hits[hi]
-		if h.e > final.s || h.minL >= spans[len(spans)-1].lev {
+		if h.e > final.s {
 			continue
 		}
-		overlaps := false
+		lo, hiLev, overlaps := Level(0), Level(0), false
 		for _, sp := range spans {
 			if h.s < sp.e && sp.s < h.e {
 				overlaps = true
 				break
 			}
+			if sp.e <= h.s {
+				lo = sp.lev
+			} else if hiLev == 0 {
+				hiLev = sp.lev
+			}
 		}
-		if overlaps {
+		if overlaps || hiLev == 0 {
 			continue
 		}
 		typed := typeSuffixRunes[sc.t.r[h.e-1]]
-		if !typed && h.minL > LevelPrefecture {
-			continue
-		}
-		related := false
 		for _, y := range g.post(h.id) {
-			if h.names(g, y) && g.level(y) < spans[len(spans)-1].lev && (g.isAncestorOrSelf(y, ref) || (ans >= 0 && g.isAncestorOrSelf(y, ans))) {
-				related = true
-				break
+			l := g.level(y)
+			if !h.names(g, y) || l <= lo || l >= hiLev || (!typed && l > LevelPrefecture) {
+				continue
+			}
+			if !g.isAncestorOrSelf(y, ref) && (ans < 0 || !g.isAncestorOrSelf(y, ans)) {
+				return true
 			}
 		}
-		if !related {
-			return hi
-		}
 	}
-	return -1
+	return false
 }
 
 // extendSpans returns, for each span, its end extended over type words of its level that the
@@ -574,9 +604,19 @@ func (g *Gazetteer) extendSpans(sc *scratch, spans []span) []int32 {
 			limit = spans[i+1].s
 		}
 		pos := sp.e
-		for range 2 {
+		rounds := 1 // one type word (临湘 + 市), two for villages (龙窖山村 + 村委会)
+		if sp.lev == LevelVillage {
+			rounds = 2
+		}
+		for range rounds {
 			grew := false
+			typed := typeSuffixRunes[r[pos-1]]
 			for _, tok := range extensionTokens[sp.lev] {
+				// Above villages, a name that already ends in a type word only takes the seat of
+				// its government (临湘市 + 人民政府), not a second type word (临湘市 + 市区).
+				if typed && sp.lev != LevelVillage && !strings.Contains(tok, "政府") && !strings.Contains(tok, "办") {
+					continue
+				}
 				if n := runeLen(tok); pos+n <= limit && hasPrefixRunes(r[pos:limit], tok) {
 					if sp.lev == LevelVillage && groupTail(r, pos+n) {
 						continue

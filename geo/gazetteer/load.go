@@ -3,6 +3,7 @@ package gazetteer
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -37,23 +38,31 @@ var (
 // from data/linxiang/divisions.csv, plus its ancestors 湖南省 (43) and 岳阳市 (4306) from
 // data/divisions. It is built once and cached (a few milliseconds; it never loads the national
 // tree). Every call returns the same *Gazetteer, so points set on it are seen by all callers.
+//
+// The cached tree carries Linxiang's placeholder points (geo/placement, coord_source synthetic).
 func Linxiang() (*Gazetteer, error) {
-	linxiangOnce.Do(func() { linxiangTree, linxiangErr = loadLinxiang() })
+	linxiangOnce.Do(func() { linxiangTree, linxiangErr = withPlaceholders(loadLinxiang()) })
 	return linxiangTree, linxiangErr
 }
 
 // National returns the whole 2023 tree: 31 provinces, 342 prefectures, 2,978 counties, 41,352
-// towns and 620,573 villages. The first call decompresses and indexes data.National (about one
-// second and 150 MB of heap on a 2-core machine; see the benchmarks in bench/); later calls
-// return the same *Gazetteer.
+// towns and 620,573 villages. The first call decompresses and indexes data.NationalTSVGz (under
+// a second on a 2-core machine; 80 MB of live heap, up to ~180 MB while building; see
+// bench/); later calls return the same *Gazetteer.
+//
+// The cached tree carries Linxiang's placeholder points (geo/placement, coord_source synthetic).
 func National() (*Gazetteer, error) {
-	nationalOnce.Do(func() { nationalTree, nationalErr = loadNational(data.National) })
+	nationalOnce.Do(func() { nationalTree, nationalErr = withPlaceholders(loadNationalFS()) })
 	return nationalTree, nationalErr
 }
 
 // NewLinxiang builds a fresh, uncached copy of the Linxiang tree (see Linxiang), for callers
 // that want points of their own, such as tests.
 func NewLinxiang() (*Gazetteer, error) { return loadLinxiang() }
+
+// NewNational builds a fresh, uncached copy of the national tree (see National), at the same
+// cost each time. For benchmarks and tests; services use National.
+func NewNational() (*Gazetteer, error) { return loadNationalFS() }
 
 func loadLinxiang() (*Gazetteer, error) {
 	var rows []row
@@ -117,19 +126,41 @@ func readCodeNameCSV(path string) ([]row, error) {
 	return rows, nil
 }
 
-// loadNational parses the national.tsv.gz format: a "#" header line, then "code<TAB>name" lines
-// sorted by code.
-func loadNational(gz []byte) (*Gazetteer, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
+// loadNationalFS opens data.NationalTSVGz and loads it.
+func loadNationalFS() (*Gazetteer, error) {
+	f, err := data.OpenNational()
 	if err != nil {
 		return nil, fmt.Errorf("gazetteer: national data: %w", err)
 	}
-	text, err := io.ReadAll(zr)
+	defer f.Close()
+	// The gzip trailer's last 4 bytes hold the uncompressed size (mod 2^32): size the buffer once.
+	size := 0
+	if st, err := f.Stat(); err == nil && st.Size() >= 4 {
+		if ra, ok := f.(io.ReaderAt); ok {
+			var tail [4]byte
+			if _, err := ra.ReadAt(tail[:], st.Size()-4); err == nil {
+				size = int(binary.LittleEndian.Uint32(tail[:]))
+			}
+		}
+	}
+	return loadNational(f, size)
+}
+
+// loadNational parses the national.tsv.gz format from r: a "#" header line, then
+// "code<TAB>name" lines sorted by code. size, if known, is the uncompressed size.
+func loadNational(r io.Reader, size int) (*Gazetteer, error) {
+	zr, err := gzip.NewReader(r)
 	if err != nil {
 		return nil, fmt.Errorf("gazetteer: national data: %w", err)
 	}
-	rows := make([]row, 0, bytes.Count(text, []byte{'\n'}))
-	s := string(text) // one copy; the rows' names point into it until build copies them
+	// Decompress straight into the string the rows' names point into: no second copy.
+	var sb strings.Builder
+	sb.Grow(size)
+	if _, err := io.Copy(&sb, zr); err != nil {
+		return nil, fmt.Errorf("gazetteer: national data: %w", err)
+	}
+	s := sb.String()
+	rows := make([]row, 0, strings.Count(s, "\n"))
 	for line := 0; len(s) > 0; line++ {
 		nl := strings.IndexByte(s, '\n')
 		if nl < 0 {

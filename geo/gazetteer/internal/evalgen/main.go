@@ -417,7 +417,9 @@ func radicals(rng *rand.Rand, s string) (string, bool) {
 
 // typo renders the full chain with one character of the village's stem replaced, when the
 // result is unambiguous within the town: no other village of the town is within one edit of
-// it. The village is written in its typed form (XX村).
+// it, and no other village of the county has exactly that name (that input would be a conflict
+// — a real village under the wrong town — not a typo). The village is written in its typed
+// form (XX村).
 func (t *tree) typo(rng *rand.Rand, chain []gazetteer.Entry, v gazetteer.Entry) (string, bool) {
 	vt := []rune(typed(v.Name))
 	stem := len(vt) - 1
@@ -435,6 +437,13 @@ func (t *tree) typo(rng *rand.Rand, chain []gazetteer.Entry, v gazetteer.Entry) 
 			continue
 		}
 		ok := true
+		for _, town := range t.g.Children(v.Code[:6]) {
+			for _, s := range t.g.Children(town.Code) {
+				if s.Code != v.Code && slices.Contains(typedForms(s.Name), string(ty)) {
+					ok = false
+				}
+			}
+		}
 		for _, s := range t.g.Children(v.Parent) {
 			if s.Code == v.Code {
 				continue
