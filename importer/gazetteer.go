@@ -3,7 +3,6 @@ package importer
 import (
 	"civmap"
 	"civmap/geo/gazetteer"
-	"civmap/geo/placement"
 )
 
 // GazetteerGeocoder is the Geocoder and Divisions of the service: the division tree and address
@@ -13,22 +12,25 @@ type GazetteerGeocoder struct{ g *gazetteer.Gazetteer }
 // NewGazetteerGeocoder wraps g.
 func NewGazetteerGeocoder(g *gazetteer.Gazetteer) *GazetteerGeocoder { return &GazetteerGeocoder{g: g} }
 
-// LinxiangGeocoder returns the geocoder of Linxiang's divisions (2023 codes), whose points are
-// the placeholder layout of geo/placement: a geocoded row gets its village's (or town's, or the
-// county's) placeholder point, stored as coord_source geocoded with that precision.
+// LinxiangGeocoder returns the geocoder of Linxiang's divisions (2023 codes; gazetteer.Linxiang),
+// whose points are the placeholder layout of geo/placement: a geocoded row gets its village's (or
+// town's, or the county's) placeholder point, stored as coord_source geocoded with that
+// division's precision.
 func LinxiangGeocoder() (*GazetteerGeocoder, error) {
-	g, err := gazetteer.NewLinxiang()
+	g, err := gazetteer.Linxiang()
 	if err != nil {
 		return nil, err
 	}
-	layout, err := placement.Linxiang()
+	return &GazetteerGeocoder{g: g}, nil
+}
+
+// NationalGeocoder is LinxiangGeocoder over the whole national tree (gazetteer.National): every
+// 2023 division code is known; points exist for Linxiang's divisions (elsewhere an address
+// resolves to a division without a point and the row is rejected).
+func NationalGeocoder() (*GazetteerGeocoder, error) {
+	g, err := gazetteer.National()
 	if err != nil {
 		return nil, err
-	}
-	for code, p := range layout.Points {
-		if err := g.SetPoint(code, p, civmap.CoordSynthetic); err != nil {
-			return nil, err
-		}
 	}
 	return &GazetteerGeocoder{g: g}, nil
 }

@@ -43,7 +43,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	geocoder, err := importer.LinxiangGeocoder()
+	geocoder, err := importer.NationalGeocoder()
 	if err != nil {
 		return err
 	}
