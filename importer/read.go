@@ -189,7 +189,8 @@ func readXLSX(data []byte) ([]Row, error) {
 	if len(sheets) == 0 {
 		return nil, civmap.FieldErrorf("header", "the workbook has no sheet")
 	}
-	recs, err := f.GetRows(sheets[0])
+	// Raw values: a coordinate shown with fewer decimals must not lose them.
+	recs, err := f.GetRows(sheets[0], excelize.Options{RawCellValue: true})
 	if err != nil {
 		return nil, civmap.FieldErrorf("format", "sheet %s: %v", sheets[0], err)
 	}
