@@ -107,9 +107,9 @@ func (c *Code) inLogo(row, col int) bool {
 		col >= c.logoStart && col < c.logoStart+c.logoSide
 }
 
-// logoRect returns where the logo image goes inside the pad, in modules (quiet zone included):
+// LogoRect returns where the logo image goes inside the pad, in modules (quiet zone included):
 // the pad less one module on each side, shrunk to the image's aspect ratio and centred.
-func (c *Code) logoRect() (x, y, w, h float64) {
+func (c *Code) LogoRect() (x, y, w, h float64) {
 	inner := float64(c.logoSide - 2)
 	b := c.logo.Image.Bounds()
 	iw, ih := float64(b.Dx()), float64(b.Dy())

@@ -61,7 +61,7 @@ func (c *Code) Image(modulePx int) (image.Image, error) {
 	}
 	rgba := image.NewRGBA(img.Bounds())
 	xdraw.Draw(rgba, rgba.Bounds(), img, image.Point{}, xdraw.Src)
-	x, y, w, h := c.logoRect()
+	x, y, w, h := c.LogoRect()
 	px := float64(modulePx)
 	dst := image.Rect(int(math.Round(x*px)), int(math.Round(y*px)), int(math.Round((x+w)*px)), int(math.Round((y+h)*px)))
 	xdraw.CatmullRom.Scale(rgba, dst, c.logo.Image, c.logo.Image.Bounds(), xdraw.Over, nil)

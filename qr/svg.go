@@ -44,7 +44,7 @@ func (c *Code) WriteSVGElements(w *bufio.Writer, x, y, unit float64) error {
 		if err := png.Encode(&buf, c.logo.Image); err != nil {
 			return fmt.Errorf("qr: encode logo: %w", err)
 		}
-		lx, ly, lw, lh := c.logoRect()
+		lx, ly, lw, lh := c.LogoRect()
 		fmt.Fprintf(w, `<image x="%g" y="%g" width="%g" height="%g" preserveAspectRatio="xMidYMid meet" href="data:image/png;base64,%s"/>`,
 			lx, ly, lw, lh, base64.StdEncoding.EncodeToString(buf.Bytes()))
 	}
