@@ -3,14 +3,14 @@ GO ?= go
 VENDOR := web/static/vendor
 MAPLIBRE := web/node_modules/maplibre-gl/dist
 
-.PHONY: run test build web bench clean
+.PHONY: run test build web bench deps clean
 
 ## run: serve Linxiang's network with demo data on the embedded store at http://127.0.0.1:8080
 run: web
 	$(GO) run ./cmd/civmap serve --demo
 
 ## test: every test (PostGIS tests run when CIVMAP_TEST_DATABASE_URL is set; .ci/run sets it)
-test: web
+test: web deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
 
@@ -27,6 +27,10 @@ $(VENDOR)/maplibre-gl.js: web/package.json web/package-lock.json
 	cp $(MAPLIBRE)/maplibre-gl.js $(MAPLIBRE)/maplibre-gl.css $(VENDOR)/
 	cp $(MAPLIBRE)/LICENSE.txt $(VENDOR)/MAPLIBRE-LICENSE.txt
 	touch $@
+
+## deps: install the programs the tests talk to (zbarimg, chromium, poppler, a CJK font)
+deps:
+	scripts/test-deps
 
 ## bench: the benchmarks named in the README
 bench: web

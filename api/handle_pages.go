@@ -74,7 +74,7 @@ func (s *Server) sitePage(w http.ResponseWriter, r *http.Request, status int, su
 	p := web.SitePage{Site: x, LevelTitle: x.Level.Title(), MapURL: mapURL(x), Placeholder: x.Location.Placeholder(),
 		Notice: civmap.PlaceholderNotice, Categories: civmap.NeedCategories, Submitted: submitted, Now: s.cfg.Now()}
 	if formErr != nil {
-		p.FormError, p.FormField = civmap.ErrorMessage(formErr), civmap.ErrorField(formErr)
+		p.FormError, p.FormField = formMessage(formErr), civmap.ErrorField(formErr)
 	}
 	p.Chain = s.siteChain(ctx, x) // a dangling parent is shown as the chain so far
 	p.Nav = siteNav(x, p.Chain)
@@ -145,4 +145,18 @@ func staticHandler() http.Handler {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		fs.ServeHTTP(w, r)
 	})
+}
+
+// formMessage says in Chinese what is wrong with the need form.
+func formMessage(err error) string {
+	switch civmap.ErrorField(err) {
+	case "category":
+		return "请选择列表中的需求类别。"
+	case "description":
+		return fmt.Sprintf("请填写需求描述（不超过 %d 字）。", civmap.MaxDescriptionChars)
+	}
+	if civmap.ErrorCode(err) == civmap.EINTERNAL {
+		return "提交失败，请稍后再试。"
+	}
+	return "提交失败：" + civmap.ErrorMessage(err)
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"civmap/geo/gazetteer"
 	"civmap/live"
 	"civmap/store"
 	"civmap/tiles"
@@ -37,6 +38,9 @@ type Config struct {
 	Logger                             *slog.Logger  // default slog.Default()
 	Now                                func() time.Time
 	Registry                           *prometheus.Registry // metrics; default a new registry
+	// Gazetteer returns the tree the geocoding endpoints use; default gazetteer.National,
+	// loaded on the first geocoding request.
+	Gazetteer func() (*gazetteer.Gazetteer, error)
 	// PosterFont is the CJK font file or directory for the printable posters (qr/poster.LoadFont);
 	// empty: Debian's font paths (poster.DefaultFonts).
 	PosterFont string
@@ -71,6 +75,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Gazetteer == nil {
+		cfg.Gazetteer = gazetteer.National
+	}
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
@@ -96,22 +103,20 @@ func (s *Server) routes() {
 	r.HandleFunc("/tiles/{layers}.json", s.handleTileJSON).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/glyphs/{fontstack}/{range}.pbf", s.handleGlyphs).Methods(http.MethodGet)
 
-	v1 := r.PathPrefix("/api/v1").Subrouter()
-	v1.HandleFunc("/sites", s.handleListSites).Methods(http.MethodGet)
-	v1.HandleFunc("/sites/{code}", s.handleGetSite).Methods(http.MethodGet)
-	v1.HandleFunc("/venues", s.handleListVenues).Methods(http.MethodGet)
-	v1.HandleFunc("/activities", s.handleListActivities).Methods(http.MethodGet)
-	v1.HandleFunc("/activities", s.handleCreateActivity).Methods(http.MethodPost)
-	v1.HandleFunc("/activities/{id}", s.handleGetActivity).Methods(http.MethodGet)
-	v1.HandleFunc("/needs", s.handleListNeeds).Methods(http.MethodGet)
-	v1.HandleFunc("/needs", s.handleCreateNeed).Methods(http.MethodPost)
-	v1.HandleFunc("/needs/{id}", s.handleGetNeed).Methods(http.MethodGet)
-	v1.HandleFunc("/clusters", s.handleClusters).Methods(http.MethodGet)
-	v1.HandleFunc("/events", s.handleEvents).Methods(http.MethodGet)
-	v1.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.problem(w, r, &problemError{status: http.StatusNotFound, code: "not_found", msg: "no such API endpoint"})
-	})
-	v1.MethodNotAllowedHandler = http.HandlerFunc(s.methodNotAllowed)
+	const v1 = "/api/v1"
+	r.HandleFunc(v1+"/sites", s.handleListSites).Methods(http.MethodGet)
+	r.HandleFunc(v1+"/sites/{code}", s.handleGetSite).Methods(http.MethodGet)
+	r.HandleFunc(v1+"/venues", s.handleListVenues).Methods(http.MethodGet)
+	r.HandleFunc(v1+"/activities", s.handleListActivities).Methods(http.MethodGet)
+	r.HandleFunc(v1+"/activities", s.handleCreateActivity).Methods(http.MethodPost)
+	r.HandleFunc(v1+"/activities/{id}", s.handleGetActivity).Methods(http.MethodGet)
+	r.HandleFunc(v1+"/needs", s.handleListNeeds).Methods(http.MethodGet)
+	r.HandleFunc(v1+"/needs", s.handleCreateNeed).Methods(http.MethodPost)
+	r.HandleFunc(v1+"/needs/{id}", s.handleGetNeed).Methods(http.MethodGet)
+	r.HandleFunc(v1+"/clusters", s.handleClusters).Methods(http.MethodGet)
+	r.HandleFunc(v1+"/events", s.handleEvents).Methods(http.MethodGet)
+	r.HandleFunc(v1+"/geocode", s.handleGeocode).Methods(http.MethodGet)
+	r.HandleFunc(v1+"/geocode", s.handleGeocodeBatch).Methods(http.MethodPost)
 
 	r.HandleFunc("/qr/{code}.png", s.handleQRPNG).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/qr/{code}.svg", s.handleQRSVG).Methods(http.MethodGet, http.MethodHead)
@@ -124,7 +129,9 @@ func (s *Server) routes() {
 	r.PathPrefix("/static/").Handler(staticHandler())
 	r.HandleFunc("/healthz", s.handleHealth).Methods(http.MethodGet)
 	r.Handle("/metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{})).Methods(http.MethodGet)
-	r.Methods(http.MethodOptions).HandlerFunc(s.handlePreflight)
+	// CORS preflight for any path; a custom matcher, so other paths' method checks stay 405/404.
+	r.MatcherFunc(func(r *http.Request, _ *mux.RouteMatch) bool { return r.Method == http.MethodOptions }).
+		HandlerFunc(s.handlePreflight)
 	r.NotFoundHandler = http.HandlerFunc(s.handleNotFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(s.methodNotAllowed)
 }

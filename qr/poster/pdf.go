@@ -10,7 +10,6 @@ import (
 	"github.com/signintech/gopdf"
 )
 
-
 // WritePDF renders pages as one PDF, a page each, A4 portrait: text in f (only the glyphs used
 // are embedded: gopdf writes a subset as a CIDFontType2 with a ToUnicode map, so the text can be
 // searched and extracted), the codes as filled rectangles (one per run of dark modules, see

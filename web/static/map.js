@@ -7,6 +7,9 @@
   var sources = {
     civmap: { type: 'vector', tiles: [absolute(cfg.tiles)], minzoom: 0, maxzoom: 14, bounds: cfg.bounds }
   };
+  // Text is limited to Chinese site names: MapLibre draws CJK glyphs with the device's fonts
+  // (localIdeographFontFamily); Latin glyphs would need a font server, which an offline service
+  // does not have, so cluster counts are shown in popups rather than as labels.
   var layers = [{ id: 'background', type: 'background', paint: { 'background-color': '#f2efe9' } }];
   if (cfg.baseLayer) {
     sources.base = { type: 'raster', tiles: [cfg.baseLayer], tileSize: 256, attribution: cfg.baseLayerAttribution || '' };
@@ -15,20 +18,19 @@
   layers.push(
     { id: 'boundary-fill', type: 'fill', source: 'civmap', 'source-layer': 'boundary',
       paint: { 'fill-color': '#ffffff', 'fill-opacity': cfg.baseLayer ? 0.05 : 0.7 } },
-    { id: 'boundary-line', type: 'line', source: 'civmap', 'source-layer': 'boundary',
-      paint: { 'line-color': '#b3261e', 'line-width': 2, 'line-dasharray': [3, 1.5] } },
     { id: 'clusters', type: 'fill', source: 'civmap', 'source-layer': 'clusters', maxzoom: POINTS_FROM,
       paint: {
         'fill-color': ['interpolate', ['linear'], ['get', 'count'], 1, '#fde4c8', 5, '#f4a261', 15, '#e76f51', 40, '#9d0208'],
         'fill-opacity': 0.75, 'fill-outline-color': '#ffffff' } },
-    { id: 'cluster-count', type: 'symbol', source: 'civmap', 'source-layer': 'clusters', maxzoom: POINTS_FROM,
-      layout: { 'text-field': ['to-string', ['get', 'count']], 'text-size': 11, 'text-font': ['civmap'] },
-      paint: { 'text-color': '#3d1f00' } },
+    { id: 'boundary-line', type: 'line', source: 'civmap', 'source-layer': 'boundary',
+      paint: { 'line-color': '#b3261e', 'line-width': 2, 'line-dasharray': [3, 1.5] } },
     { id: 'venues', type: 'circle', source: 'civmap', 'source-layer': 'venues', minzoom: 13,
       paint: { 'circle-radius': 4, 'circle-color': '#188038', 'circle-stroke-color': '#fff', 'circle-stroke-width': 1 } },
     { id: 'sites', type: 'circle', source: 'civmap', 'source-layer': 'sites',
       paint: {
-        'circle-radius': ['match', ['get', 'level'], 'center', 9, 'station', 6.5, 4.5],
+        'circle-radius': ['interpolate', ['linear'], ['zoom'],
+          8, ['match', ['get', 'level'], 'center', 7, 'station', 5, 2.5],
+          12, ['match', ['get', 'level'], 'center', 9, 'station', 6.5, 4.5]],
         'circle-color': ['match', ['get', 'level'], 'center', '#b3261e', 'station', '#e8710a', '#1a73e8'],
         'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5 } },
     { id: 'site-labels', type: 'symbol', source: 'civmap', 'source-layer': 'sites',

@@ -1,0 +1,75 @@
+// Command civmap is the map and QR-code service of a county's civilization-practice network.
+//
+//	civmap serve   [flags]          run the HTTP service (map, tiles, API, QR codes, site pages)
+//	civmap geocode [flags] [FILE]   geocode Chinese addresses to division codes and points
+//	civmap version                  print the version
+//
+// Run `civmap COMMAND -h` for a command's flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	} else if err != nil {
+		fmt.Fprintln(os.Stderr, "civmap:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: civmap COMMAND [flags]
+
+commands:
+  serve     run the HTTP service: map, vector tiles, JSON API, QR codes, site pages
+  geocode   geocode Chinese addresses (one per line, or a CSV column) to division codes and points
+  version   print the version
+
+Run 'civmap COMMAND -h' for the flags of a command.
+`
+
+// run dispatches a command line; it is main without the process exit, for tests.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		m := NewServe(stdout, stderr)
+		if err := m.ParseFlags(rest); err != nil {
+			return err
+		}
+		if err := m.Run(ctx); err != nil {
+			return errors.Join(err, m.Close())
+		}
+		<-ctx.Done()
+		return m.Close()
+	case "geocode":
+		return runGeocode(ctx, rest, stdin, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "civmap", version)
+		return nil
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
