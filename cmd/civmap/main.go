@@ -2,6 +2,7 @@
 //
 //	civmap serve   [flags]          run the HTTP service (map, tiles, API, QR codes, site pages)
 //	civmap geocode [flags] [FILE]   geocode Chinese addresses to division codes and points
+//	civmap qr posters [flags]       print the sites' QR posters as an A4 PDF
 //	civmap version                  print the version
 //
 // Run `civmap COMMAND -h` for a command's flags.
@@ -38,6 +39,7 @@ const usage = `usage: civmap COMMAND [flags]
 commands:
   serve     run the HTTP service: map, vector tiles, JSON API, QR codes, site pages
   geocode   geocode Chinese addresses (one per line, or a CSV column) to division codes and points
+  qr        qr posters: print every site's QR poster (A4, one page per site) as a PDF
   version   print the version
 
 Run 'civmap COMMAND -h' for the flags of a command.
@@ -63,6 +65,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return m.Close()
 	case "geocode":
 		return runGeocode(ctx, rest, stdin, stdout, stderr)
+	case "qr":
+		return runQR(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "civmap", version)
 		return nil
