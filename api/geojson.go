@@ -1,9 +1,12 @@
 package api
 
 import (
+	"context"
 	"time"
 
 	"civmap"
+	"civmap/geo/nav"
+	"civmap/qr"
 )
 
 // The JSON shapes of the API. Every stored thing is a GeoJSON Feature (RFC 7946: WGS-84,
@@ -60,13 +63,21 @@ type siteProps struct {
 	UpdatedAt time.Time `json:"updated_at"`
 	PageURL   string    `json:"page_url"`
 	QRURL     string    `json:"qr_url"`
+	QRSVGURL  string    `json:"qr_svg_url"`
+	PosterURL string    `json:"poster_url"` // SVG poster, A4
+	// Nav holds the navigation deep links (AMap, Baidu, Tencent); for a placeholder position
+	// they point at the town or search by name, never at the made-up point (geo/nav.ForSite).
+	Nav nav.Links `json:"nav"`
 }
 
-func siteFeature(base string, s civmap.Site) feature {
+func (srv *Server) siteFeature(ctx context.Context, base string, s civmap.Site) feature {
+	page := qr.SiteURL(base, s.Code)
 	return feature{Type: "Feature", ID: s.ID, Geometry: point(s.Location.Point), Properties: siteProps{
 		Code: s.Code, Name: s.Name, Level: s.Level, LevelName: s.Level.Title(), ParentCode: s.ParentCode,
 		DivisionCode: s.DivisionCode, Address: s.Address, locationProps: locProps(s.Location), Demo: s.Demo,
-		UpdatedAt: s.UpdatedAt, PageURL: base + "/s/" + s.Code, QRURL: base + "/qr/" + s.Code + ".png",
+		UpdatedAt: s.UpdatedAt, PageURL: page, QRURL: base + "/qr/" + s.Code + ".png",
+		QRSVGURL: base + "/qr/" + s.Code + ".svg", PosterURL: base + "/qr/" + s.Code + "/poster.svg",
+		Nav: siteNav(s, srv.siteChain(ctx, s)),
 	}}
 }
 

@@ -76,14 +76,9 @@ func (s *Server) sitePage(w http.ResponseWriter, r *http.Request, status int, su
 	if formErr != nil {
 		p.FormError, p.FormField = formMessage(formErr), civmap.ErrorField(formErr)
 	}
-	for parent := x.ParentCode; parent != ""; {
-		ps, err := s.cfg.Store.Site(ctx, parent)
-		if err != nil {
-			break // a dangling parent is shown as the chain so far
-		}
-		p.Chain = append([]civmap.Site{ps}, p.Chain...)
-		parent = ps.ParentCode
-	}
+	p.Chain = s.siteChain(ctx, x) // a dangling parent is shown as the chain so far
+	p.Nav = siteNav(x, p.Chain)
+	p.PosterURL = "/qr/" + url.PathEscape(x.Code) + "/poster.svg"
 	if p.Children, err = s.cfg.Store.ListSites(ctx, store.SiteFilter{ParentCode: x.Code}); err != nil {
 		s.problem(w, r, err)
 		return

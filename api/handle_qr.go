@@ -14,10 +14,10 @@ import (
 // DefaultQRSize is the PNG side in pixels when ?size= is absent.
 const DefaultQRSize = 512
 
-// siteURL is the absolute URL of a site's page, what its QR code encodes. Site codes are ASCII
-// digits (or a base's own ASCII id), so the URL stays short and byte-mode friendly.
+// siteURL is the absolute URL of a site's page, what its QR code encodes: qr.SiteURL, short
+// ASCII with anything else percent-encoded.
 func (s *Server) siteURL(r *http.Request, code string) string {
-	return s.baseURL(r) + "/s/" + code
+	return qr.SiteURL(s.baseURL(r), code)
 }
 
 // qrFor encodes the page URL of the site named in the path at the level of ?ec= (default Q).
@@ -37,8 +37,9 @@ func (s *Server) qrFor(r *http.Request) (*qr.Code, error) {
 }
 
 // handleQRPNG serves GET /qr/{code}.png?size=N&ec=L|M|Q|H: a PNG at most N px wide (default
-// 512) with a whole number of pixels per module and the 4-module quiet zone; 400 naming the
-// minimum size when N is too small for the code.
+// 512) with a whole number of pixels per module (qr.Code.ModulePx; the image is exactly
+// modules·px wide) and the 4-module quiet zone; 400 problem naming field "size" and the minimum
+// (qr.MinModulePx pixels per module) when N is too small for the code or over qr.MaxImagePx.
 func (s *Server) handleQRPNG(w http.ResponseWriter, r *http.Request) {
 	allowCORS(w)
 	c, err := s.qrFor(r)

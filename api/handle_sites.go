@@ -36,7 +36,7 @@ func (s *Server) handleListSites(w http.ResponseWriter, r *http.Request) {
 	fc := newCollection()
 	base := s.baseURL(r)
 	for _, x := range sites {
-		fc.Features = append(fc.Features, siteFeature(base, x))
+		fc.Features = append(fc.Features, s.siteFeature(r.Context(), base, x))
 	}
 	writeGeoJSON(w, http.StatusOK, fc)
 }
@@ -49,7 +49,7 @@ func (s *Server) handleGetSite(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	writeGeoJSON(w, http.StatusOK, siteFeature(s.baseURL(r), x))
+	writeGeoJSON(w, http.StatusOK, s.siteFeature(r.Context(), s.baseURL(r), x))
 }
 
 // handleListVenues serves GET /api/v1/venues?site=&type=&bbox= as a GeoJSON FeatureCollection.

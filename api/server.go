@@ -41,6 +41,9 @@ type Config struct {
 	// Gazetteer returns the tree the geocoding endpoints use; default gazetteer.National,
 	// loaded on the first geocoding request.
 	Gazetteer func() (*gazetteer.Gazetteer, error)
+	// PosterFont is the CJK font file or directory for the printable posters (qr/poster.LoadFont);
+	// empty: Debian's font paths (poster.DefaultFonts).
+	PosterFont string
 }
 
 // Server serves civmap over HTTP. Create it with New.
@@ -49,6 +52,7 @@ type Server struct {
 	cache   *tiles.Cache
 	router  *mux.Router
 	metrics *metrics
+	posters posterState
 }
 
 // New checks cfg and builds the routes.
@@ -82,7 +86,8 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, cache: cache, router: mux.NewRouter(), metrics: newMetrics(cfg.Registry)}
+	s := &Server{cfg: cfg, cache: cache, router: mux.NewRouter(), metrics: newMetrics(cfg.Registry),
+		posters: posterState{sem: make(chan struct{}, maxPosterRenders)}}
 	s.routes()
 	return s, nil
 }
@@ -115,6 +120,8 @@ func (s *Server) routes() {
 
 	r.HandleFunc("/qr/{code}.png", s.handleQRPNG).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/qr/{code}.svg", s.handleQRSVG).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/qr/posters.pdf", s.handlePostersPDF).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/qr/{code}/poster.svg", s.handlePosterSVG).Methods(http.MethodGet, http.MethodHead)
 
 	r.HandleFunc("/s/{code}", s.handleSitePage).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/s/{code}/needs", s.handleSiteNeedForm).Methods(http.MethodPost)

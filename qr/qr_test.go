@@ -36,7 +36,7 @@ func TestPNGWholeModules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, size := range []int{c.Width(), c.Width() + 1, 300, 512, 1000} {
+	for _, size := range []int{c.MinImagePx(), c.MinImagePx() + 1, 300, 512, 1000} {
 		px, err := c.ModulePx(size)
 		if err != nil {
 			t.Fatalf("size %d: %v", size, err)
@@ -53,7 +53,7 @@ func TestPNGWholeModules(t *testing.T) {
 			t.Errorf("size %d: image %d px wide, want %d·%d ≤ %d", size, w, px, c.Width(), size)
 		}
 	}
-	_, err = c.ModulePx(c.Width() - 1)
+	_, err = c.ModulePx(c.MinImagePx() - 1)
 	if civmap.ErrorField(err) != "size" || !strings.Contains(civmap.ErrorMessage(err), "minimum") {
 		t.Errorf("too small: %v", err)
 	}

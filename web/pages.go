@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"civmap"
+	"civmap/geo/nav"
 )
 
 // MapPage is the data of map.html.
@@ -41,6 +42,8 @@ type SitePage struct {
 	FormError   string // why the last need form was rejected
 	FormField   string
 	Now         time.Time
+	Nav         nav.Links // navigation deep links (geo/nav.ForSite)
+	PosterURL   string    // the site's printable SVG poster
 }
 
 // NotFoundPage is the data of notfound.html.

@@ -4,6 +4,7 @@
 //	civmap import  [flags] FILE     import sites and venues from CSV, XLSX or GeoJSON
 //	civmap migrate [flags]          apply the PostGIS store's schema migrations
 //	civmap geocode [flags] [FILE]   geocode Chinese addresses to division codes and points
+//	civmap qr posters [flags]       print the sites' QR posters as an A4 PDF
 //	civmap version                  print the version
 //
 // Run `civmap COMMAND -h` for a command's flags.
@@ -42,6 +43,7 @@ commands:
   import    import sites and venues from a CSV, XLSX or GeoJSON file
   migrate   apply the PostGIS store's schema migrations (--database-url)
   geocode   geocode Chinese addresses (one per line, or a CSV column) to division codes and points
+  qr        qr posters: print every site's QR poster (A4, one page per site) as a PDF
   version   print the version
 
 Run 'civmap COMMAND -h' for the flags of a command.
@@ -71,6 +73,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runMigrate(ctx, args[1:], stdout, stderr)
 	case "geocode":
 		return runGeocode(ctx, rest, stdin, stdout, stderr)
+	case "qr":
+		return runQR(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "civmap", version)
 		return nil

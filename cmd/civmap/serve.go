@@ -30,6 +30,7 @@ type Serve struct {
 	Demo        bool
 	BaseLayer   string
 	BaseAttr    string
+	Font        string // CJK font file or directory for the posters (qr/poster.LoadFont)
 
 	stdout, stderr io.Writer
 	logger         *slog.Logger
@@ -56,6 +57,7 @@ func (m *Serve) ParseFlags(args []string) error {
 	fs.BoolVar(&m.Demo, "demo", false, "add clearly flagged demo venues, activities and needs (once)")
 	fs.StringVar(&m.BaseLayer, "base-layer", os.Getenv("CIVMAP_BASE_LAYER"), "optional raster base-layer URL template, e.g. a 天地图 WMTS/XYZ URL with your own tk token (env CIVMAP_BASE_LAYER)")
 	fs.StringVar(&m.BaseAttr, "base-layer-attribution", os.Getenv("CIVMAP_BASE_LAYER_ATTRIBUTION"), "attribution shown for the base layer")
+	fs.StringVar(&m.Font, "font", os.Getenv("CIVMAP_FONT"), "CJK TrueType font file or directory for the printable posters (env CIVMAP_FONT; default: Debian's fonts-droid-fallback)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -103,7 +105,7 @@ func (m *Serve) Run(ctx context.Context) error {
 	}
 	srv, err := api.New(api.Config{
 		Store: st, Bus: live.NewBus(), PublicURL: m.PublicURL, BaseLayerURL: m.BaseLayer,
-		BaseLayerAttribution: m.BaseAttr, Logger: m.logger,
+		BaseLayerAttribution: m.BaseAttr, Logger: m.logger, PosterFont: m.Font,
 	})
 	if err != nil {
 		return err

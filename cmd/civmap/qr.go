@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"civmap"
+	"civmap/api"
+	"civmap/qr"
+	"civmap/qr/poster"
+	"civmap/seed"
+	"civmap/store"
+	"civmap/store/embedded"
+)
+
+const qrUsage = `usage: civmap qr posters [--town CODE] [--level post|station|center] [--logo FILE] [--font PATH] --out FILE.pdf
+
+Prints A4 posters, one page per site, with the site's QR code (vector, 120 mm with its quiet zone).
+Needs a CJK TrueType font: Debian's fonts-droid-fallback (default path), or --font / CIVMAP_FONT.
+`
+
+// runQR is `civmap qr SUBCOMMAND`; the only subcommand is posters.
+func runQR(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "posters" {
+		fmt.Fprint(stderr, qrUsage)
+		if len(args) == 0 {
+			return errors.New("qr: no subcommand given (want posters)")
+		}
+		return fmt.Errorf("qr: unknown subcommand %q (want posters)", args[0])
+	}
+	fs := flag.NewFlagSet("qr posters", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, qrUsage); fs.PrintDefaults() }
+	town := fs.String("town", "", "only this town: its station (所) and posts (站), by 9-digit town code")
+	level := fs.String("level", "", "only this level: center, station or post")
+	out := fs.String("out", "", "PDF file to write (required)")
+	font := fs.String("font", os.Getenv("CIVMAP_FONT"), "CJK TrueType font file (.ttf/.ttc) or directory to search (env CIVMAP_FONT; default: Debian's "+poster.FontPackage+" and other packaged CJK fonts)")
+	logo := fs.String("logo", "", "PNG or JPEG logo for the centre of each code (codes switch to error-correction level H; logo ≤ 20% of the code)")
+	public := fs.String("public-url", os.Getenv("CIVMAP_PUBLIC_URL"), "base URL residents reach the service at, encoded in the codes (env CIVMAP_PUBLIC_URL; required)")
+	data := fs.String("data", envOr("CIVMAP_DATA", embedded.DefaultPath), "embedded store file the sites are read from, as `civmap serve` uses it (env CIVMAP_DATA); Linxiang's network is loaded into it when missing")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return fmt.Errorf("qr posters: unexpected argument %q", fs.Arg(0))
+	case *out == "":
+		return errors.New("qr posters: --out FILE.pdf is required")
+	case *public == "":
+		return errors.New("qr posters: --public-url (or CIVMAP_PUBLIC_URL) is required: it is what the codes encode")
+	}
+	filter, err := api.ParsePosterFilter(*town, *level)
+	if err != nil {
+		return fmt.Errorf("qr posters: --%s: %s", civmap.ErrorField(err), civmap.ErrorMessage(err))
+	}
+	// The font first: without one nothing is written.
+	f, err := poster.LoadFont(*font)
+	if err != nil {
+		return fmt.Errorf("qr posters: %s", civmap.ErrorMessage(err))
+	}
+	opt := poster.Options{Level: qr.Q}
+	if *logo != "" {
+		lf, err := os.Open(*logo)
+		if err != nil {
+			return fmt.Errorf("qr posters: --logo: %w", err)
+		}
+		l, err := qr.ReadLogo(lf)
+		lf.Close()
+		if err != nil {
+			return fmt.Errorf("qr posters: --logo %s: %s", *logo, civmap.ErrorMessage(err))
+		}
+		opt = poster.Options{Level: qr.H, Logo: l}
+	}
+	all, sel, err := postersSites(ctx, *data, filter)
+	if err != nil {
+		return err
+	}
+	if len(sel) == 0 {
+		return errors.New("qr posters: no site matches --town and --level")
+	}
+	names := poster.FromSites(all, *public)
+	byCode := map[string]poster.Site{}
+	for _, s := range names {
+		byCode[s.Code] = s
+	}
+	var sites []poster.Site
+	for _, x := range sel {
+		sites = append(sites, byCode[x.Code])
+	}
+	start := time.Now()
+	pages, err := poster.LayoutAll(f, sites, opt)
+	if err != nil {
+		return fmt.Errorf("qr posters: %s", civmap.ErrorMessage(err))
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(*out), ".posters-*.pdf")
+	if err != nil {
+		return fmt.Errorf("qr posters: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := poster.WritePDF(tmp, f, pages); err != nil {
+		tmp.Close()
+		return fmt.Errorf("qr posters: %s", civmap.ErrorMessage(err))
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("qr posters: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), *out); err != nil {
+		return fmt.Errorf("qr posters: %w", err)
+	}
+	fmt.Fprintf(stdout, "wrote %d posters to %s in %s (font %s)\n", len(pages), *out, time.Since(start).Round(time.Millisecond), f.Path)
+	return nil
+}
+
+// postersSites opens the embedded store at path, loads Linxiang's network into it when missing
+// (as serve does), and returns all sites and the ones filter selects.
+func postersSites(ctx context.Context, path string, filter api.PosterFilter) (all, sel []civmap.Site, err error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, nil, err
+	}
+	st, err := embedded.Open(ctx, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer st.Close()
+	locate, err := seed.LinxiangLocator()
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := seed.LoadLinxiang(ctx, st, locate); err != nil {
+		return nil, nil, fmt.Errorf("load Linxiang sites: %w", err)
+	}
+	if all, err = st.ListSites(ctx, store.SiteFilter{}); err != nil {
+		return nil, nil, err
+	}
+	sel, err = api.SelectPosterSites(ctx, st, filter)
+	if err != nil {
+		return nil, nil, fmt.Errorf("qr posters: --%s: %s", civmap.ErrorField(err), civmap.ErrorMessage(err))
+	}
+	return all, sel, nil
+}
