@@ -30,13 +30,14 @@ func Linxiang() (*Layout, error) {
 }
 
 // LinxiangOutline returns the county outline in WGS-84 lon/lat degrees: the published outline
-// (most likely GCJ-02, see data/README.md) converted with geo.GCJ02ToWGS84.
+// (most likely GCJ-02, see data/README.md) converted with geo.GCJ02ToWGS84, with its repeated
+// vertices and zero-area spikes removed (geo.RemoveSpikes).
 func LinxiangOutline() (orb.Polygon, error) {
 	raw, err := data.LinxiangOutlineAsPublished()
 	if err != nil {
 		return nil, err
 	}
-	return geo.PolygonGCJ02ToWGS84(raw), nil
+	return geo.RemoveSpikes(geo.PolygonGCJ02ToWGS84(raw)), nil
 }
 
 func placeLinxiang() (*Layout, error) {

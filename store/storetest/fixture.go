@@ -82,14 +82,6 @@ func NewFixture() (Fixture, error) {
 	if err != nil {
 		return Fixture{}, err
 	}
-	// The published county outline has spikes and a self-touching ring near 113.708 E,
-	// 29.486 N; PostGIS repairs such rings when it renders tiles (ST_AsMVTGeom) while orb draws
-	// them as given, so the suite uses the outline with its spikes removed.
-	for i := range areas {
-		if p, ok := areas[i].Polygon.(orb.Polygon); ok {
-			areas[i].Polygon = RemoveSpikes(p)
-		}
-	}
 	f := Fixture{Now: FixtureNow}
 
 	// Practice bases: non-numeric codes (FNV feature ids), two at exactly one point (nearest
@@ -173,36 +165,4 @@ func (f Fixture) Load(ctx context.Context, st store.Store) error {
 		}
 	}
 	return nil
-}
-
-// RemoveSpikes returns p without repeated vertices and without spikes (a vertex whose
-// neighbours coincide, or that lies on the line back to where the ring came from), repeated
-// until none is left. It makes quantised outlines like the published Linxiang one valid.
-func RemoveSpikes(p orb.Polygon) orb.Polygon {
-	out := make(orb.Polygon, 0, len(p))
-	for _, r := range p {
-		pts := append([]orb.Point(nil), r[:len(r)-1]...)
-		for changed := true; changed && len(pts) > 3; {
-			changed = false
-			var kept []orb.Point
-			for i := range pts {
-				prev := pts[(i+len(pts)-1)%len(pts)]
-				if len(kept) > 0 {
-					prev = kept[len(kept)-1]
-				}
-				next := pts[(i+1)%len(pts)]
-				cur := pts[i]
-				cross := (cur[0]-prev[0])*(next[1]-cur[1]) - (cur[1]-prev[1])*(next[0]-cur[0])
-				dot := (cur[0]-prev[0])*(next[0]-cur[0]) + (cur[1]-prev[1])*(next[1]-cur[1])
-				if cur == prev || (abs(cross) < 1e-12 && dot < 0) {
-					changed = true
-					continue
-				}
-				kept = append(kept, cur)
-			}
-			pts = kept
-		}
-		out = append(out, append(orb.Ring(pts), pts[0]))
-	}
-	return out
 }
