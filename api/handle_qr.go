@@ -33,7 +33,17 @@ func (s *Server) qrFor(r *http.Request) (*qr.Code, error) {
 			return nil, err
 		}
 	}
-	return qr.Encode(s.siteURL(r, code), level)
+	payload := s.siteURL(r, code)
+	key := level.String() + " " + payload
+	if c, ok := s.qrCodes.Get(key); ok {
+		return c, nil
+	}
+	c, err := qr.Encode(payload, level)
+	if err != nil {
+		return nil, err
+	}
+	s.qrCodes.Add(key, c)
+	return c, nil
 }
 
 // handleQRPNG serves GET /qr/{code}.png?size=N&ec=L|M|Q|H: a PNG at most N px wide (default

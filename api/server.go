@@ -13,10 +13,12 @@ import (
 
 	"civmap/geo/gazetteer"
 	"civmap/live"
+	"civmap/qr"
 	"civmap/store"
 	"civmap/tiles"
 
 	"github.com/gorilla/mux"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/paulmach/orb"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -48,8 +50,11 @@ type Config struct {
 
 // Server serves civmap over HTTP. Create it with New.
 type Server struct {
-	cfg     Config
-	cache   *tiles.Cache
+	cfg   Config
+	cache *tiles.Cache
+	// qrCodes memoises encoded codes by level and payload: qr.Encode decodes every symbol back
+	// at several scales before returning it (milliseconds), and a county has a few hundred codes.
+	qrCodes *lru.Cache[string, *qr.Code]
 	router  *mux.Router
 	metrics *metrics
 	posters posterState
@@ -86,7 +91,11 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, cache: cache, router: mux.NewRouter(), metrics: newMetrics(cfg.Registry),
+	qrCodes, err := lru.New[string, *qr.Code](1024)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, cache: cache, qrCodes: qrCodes, router: mux.NewRouter(), metrics: newMetrics(cfg.Registry),
 		posters: posterState{sem: make(chan struct{}, maxPosterRenders)}}
 	s.routes()
 	return s, nil
