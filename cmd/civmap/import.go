@@ -59,7 +59,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			}
 		}
 	}
-	st, _, err := openStore(ctx, *dbURL, *dataPath)
+	st, _, _, err := openNetwork(ctx, *dbURL, *dataPath)
 	if err != nil {
 		return err
 	}

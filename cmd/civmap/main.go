@@ -19,6 +19,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"civmap"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -31,9 +33,21 @@ func main() {
 	if errors.Is(err, flag.ErrHelp) {
 		os.Exit(0)
 	} else if err != nil {
-		fmt.Fprintln(os.Stderr, "civmap:", err)
+		fmt.Fprintln(os.Stderr, "civmap:", errorText(err))
 		os.Exit(1)
 	}
+}
+
+// errorText is what the command line shows for err: an application error's message (with its
+// field), anything else as it is.
+func errorText(err error) string {
+	if civmap.ErrorCode(err) == civmap.EINTERNAL {
+		return err.Error()
+	}
+	if f := civmap.ErrorField(err); f != "" {
+		return f + ": " + civmap.ErrorMessage(err)
+	}
+	return civmap.ErrorMessage(err)
 }
 
 const usage = `usage: civmap COMMAND [flags]

@@ -14,7 +14,6 @@ import (
 	"civmap/api"
 	"civmap/qr"
 	"civmap/qr/poster"
-	"civmap/seed"
 	"civmap/store"
 	"civmap/store/embedded"
 )
@@ -43,6 +42,7 @@ func runQR(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	font := fs.String("font", os.Getenv("CIVMAP_FONT"), "CJK TrueType font file (.ttf/.ttc) or directory to search (env CIVMAP_FONT; default: Debian's "+poster.FontPackage+" and other packaged CJK fonts)")
 	logo := fs.String("logo", "", "PNG or JPEG logo for the centre of each code (codes switch to error-correction level H; logo ≤ 20% of the code)")
 	public := fs.String("public-url", os.Getenv("CIVMAP_PUBLIC_URL"), "base URL residents reach the service at, encoded in the codes (env CIVMAP_PUBLIC_URL; required)")
+	dbURL := fs.String("database-url", databaseURL(), "PostgreSQL/PostGIS URL to read the sites from (env DATABASE_URL); empty: the embedded store at --data")
 	data := fs.String("data", envOr("CIVMAP_DATA", embedded.DefaultPath), "embedded store file the sites are read from, as `civmap serve` uses it (env CIVMAP_DATA); Linxiang's network is loaded into it when missing")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -77,7 +77,7 @@ func runQR(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		opt = poster.Options{Level: qr.H, Logo: l}
 	}
-	all, sel, err := postersSites(ctx, *data, filter)
+	all, sel, err := postersSites(ctx, *dbURL, *data, filter)
 	if err != nil {
 		return err
 	}
@@ -117,24 +117,15 @@ func runQR(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// postersSites opens the embedded store at path, loads Linxiang's network into it when missing
+// postersSites opens the selected store (PostGIS at databaseURL, else the embedded store at
+// path), loads Linxiang's network into it when missing
 // (as serve does), and returns all sites and the ones filter selects.
-func postersSites(ctx context.Context, path string, filter api.PosterFilter) (all, sel []civmap.Site, err error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, nil, err
-	}
-	st, err := embedded.Open(ctx, path)
+func postersSites(ctx context.Context, databaseURL, path string, filter api.PosterFilter) (all, sel []civmap.Site, err error) {
+	st, _, _, err := openNetwork(ctx, databaseURL, path)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer st.Close()
-	locate, err := seed.LinxiangLocator()
-	if err != nil {
-		return nil, nil, err
-	}
-	if _, err := seed.LoadLinxiang(ctx, st, locate); err != nil {
-		return nil, nil, fmt.Errorf("load Linxiang sites: %w", err)
-	}
 	if all, err = st.ListSites(ctx, store.SiteFilter{}); err != nil {
 		return nil, nil, err
 	}

@@ -77,20 +77,12 @@ func envOr(name, def string) string {
 // Run opens the store, loads Linxiang's sites (and the demo data with --demo), starts listening
 // and serves in the background. It returns once the server accepts connections.
 func (m *Serve) Run(ctx context.Context) error {
-	st, kind, err := openStore(ctx, m.DatabaseURL, m.DataPath)
+	st, kind, n, err := openNetwork(ctx, m.DatabaseURL, m.DataPath)
 	if err != nil {
 		return err
 	}
 	m.store = st
 	m.storeKind = kind
-	locate, err := seed.LinxiangLocator()
-	if err != nil {
-		return err
-	}
-	n, err := seed.LoadLinxiang(ctx, st, locate)
-	if err != nil {
-		return fmt.Errorf("load Linxiang sites: %w", err)
-	}
 	if n > 0 {
 		m.logger.Info("loaded Linxiang's practice network", "records", n)
 	}

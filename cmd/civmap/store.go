@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
+
+	"civmap/seed"
 
 	"civmap/store"
 	"civmap/store/embedded"
@@ -31,4 +34,26 @@ func openStore(ctx context.Context, databaseURL, dataPath string) (store.Store, 
 		return nil, "", err
 	}
 	return st, "embedded", nil
+}
+
+// openNetwork opens the selected store (openStore) and loads Linxiang's practice network into it
+// where missing (seed.LoadLinxiang, insert-only: imported or corrected sites are never
+// overwritten), so every command sees the same network whichever it runs first. It returns how
+// many records it inserted.
+func openNetwork(ctx context.Context, databaseURL, dataPath string) (store.Store, string, int, error) {
+	st, kind, err := openStore(ctx, databaseURL, dataPath)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	locate, err := seed.LinxiangLocator()
+	if err != nil {
+		st.Close()
+		return nil, "", 0, err
+	}
+	n, err := seed.LoadLinxiang(ctx, st, locate)
+	if err != nil {
+		st.Close()
+		return nil, "", 0, fmt.Errorf("load Linxiang sites: %w", err)
+	}
+	return st, kind, n, nil
 }
