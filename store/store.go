@@ -172,5 +172,8 @@ type Clusters interface {
 type Tiler interface {
 	// Tile renders the given layers (in tiles.Layers order) of tile t as an uncompressed MVT 2.1
 	// tile with the properties of tiles.Fields, extent 4096 and buffer 64; nil for an empty tile.
+	// The needs layer draws each need at its responsible site's point (tiles.NeedFeature),
+	// picked by that point, and leaves out needs whose site is unknown; a need's own Location
+	// (possibly a resident's home) is never drawn.
 	Tile(ctx context.Context, layers []tiles.Layer, t maptile.Tile) ([]byte, error)
 }

@@ -28,12 +28,13 @@ func ExampleEncode() {
 }
 
 func ExampleClusterRes() {
-	for _, z := range []int{6, 9, 12, 15} {
+	for _, z := range []int{6, 9, 12, 15, 22} {
 		fmt.Printf("z%d → H3 res %d\n", z, tiles.ClusterRes(z))
 	}
 	// Output:
 	// z6 → H3 res 4
 	// z9 → H3 res 6
 	// z12 → H3 res 8
-	// z15 → H3 res 10
+	// z15 → H3 res 8
+	// z22 → H3 res 8
 }

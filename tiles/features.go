@@ -40,13 +40,18 @@ func ActivityFeature(a civmap.Activity, siteLevel civmap.Level) Feature {
 	}}
 }
 
-// NeedFeature is the needs-layer feature of n; siteLevel is the level of n.SiteCode. The
-// description is left out: it is free text a resident typed and may hold personal data.
-func NeedFeature(n civmap.Need, siteLevel civmap.Level) Feature {
-	return Feature{ID: uint64(n.ID), Geometry: n.Location.Point, Properties: map[string]any{
-		"code": n.SiteCode, "name": string(n.Category), "level": string(siteLevel), "kind": string(n.Category),
+// NeedFeature is the needs-layer feature of n, drawn at site: the site responsible for n
+// (n.SiteCode). A need may be stored at a bare point a resident gave (their home), so the public
+// layer never shows the need's own Location: the geometry is site.Location.Point (WGS-84 lon/lat
+// degrees) and coord_source, precision and placeholder are the site's. Callers leave out needs
+// whose site is unknown. The description is left out too: it is free text a resident typed and
+// may hold personal data.
+func NeedFeature(n civmap.Need, site civmap.Site) Feature {
+	return Feature{ID: uint64(n.ID), Geometry: site.Location.Point, Properties: map[string]any{
+		"code": n.SiteCode, "name": string(n.Category), "level": string(site.Level), "kind": string(n.Category),
 		"status": string(n.Status), "created_ts": n.CreatedAt.Unix(),
-		"coord_source": string(n.Location.Source), "placeholder": n.Location.Placeholder(), "demo": n.Demo,
+		"coord_source": string(site.Location.Source), "precision": string(site.Location.Precision),
+		"placeholder": site.Location.Placeholder(), "demo": n.Demo,
 	}}
 }
 

@@ -47,8 +47,9 @@ var Fields = map[Layer]map[string]string{
 		"kind":         "String: need category",
 		"status":       "String: submitted | ordered | dispatched | accepted | done | rated | cancelled",
 		"created_ts":   "Number: creation time, Unix seconds",
-		"coord_source": "String: source of the position",
-		"placeholder":  "Boolean: true when the position is synthetic",
+		"coord_source": "String: source of the responsible site's position (a need is drawn at its site, never at its own point)",
+		"precision":    "String: precision of that site's position: county | town | village | exact",
+		"placeholder":  "Boolean: true when that site's position is synthetic",
 		"demo":         "Boolean: true for demo data",
 	},
 	LayerBoundary: {
@@ -67,17 +68,24 @@ var Fields = map[Layer]map[string]string{
 	},
 }
 
+// MaxClusterLayerRes is the finest H3 resolution the public clusters layer uses: resolution 8
+// cells have an average edge of about 0.46 km and an average area of about 0.74 km² (H3
+// documentation, "Tables of Cell Statistics Across Resolutions"), so a cell holding one need
+// does not pin a resident's home. Finer zooms reuse it.
+const MaxClusterLayerRes = 8
+
 // ClusterRes is the H3 resolution the clusters layer uses at zoom z: hexagons about 20–60 px
 // across on screen. Each H3 resolution divides the edge length by about √7 (H3 documentation),
-// each zoom level halves the pixel size, so res ≈ 5 + (z − 8)·log 2 / log √7, clamped to 0–11.
+// each zoom level halves the pixel size, so res ≈ 5 + (z − 8)·log 2 / log √7, clamped to
+// 0–MaxClusterLayerRes (from zoom 12 on it stays 8, and hexagons grow on screen).
 func ClusterRes(z int) int {
 	// log 2 / log √7 ≈ 0.7124; integer arithmetic keeps this exact and portable.
 	r := 5 + ((z-8)*7124+5000*sign(z-8))/10000
 	if r < 0 {
 		return 0
 	}
-	if r > 11 {
-		return 11
+	if r > MaxClusterLayerRes {
+		return MaxClusterLayerRes
 	}
 	return r
 }

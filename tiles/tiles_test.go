@@ -42,10 +42,16 @@ func TestParseLayers(t *testing.T) {
 }
 
 func TestClusterRes(t *testing.T) {
-	want := map[int]int{0: 0, 4: 2, 6: 4, 8: 5, 10: 6, 12: 8, 14: 9, 18: 11, 22: 11}
+	want := map[int]int{0: 0, 4: 2, 6: 4, 8: 5, 10: 6, 11: 7, 12: 8, 13: 8, 14: 8, 18: 8, 22: 8}
 	for z, r := range want {
 		if got := tiles.ClusterRes(z); got != r {
 			t.Errorf("ClusterRes(%d) = %d, want %d", z, got, r)
+		}
+	}
+	// The public clusters layer never goes finer than resolution 8 (~0.46 km edge), at any zoom.
+	for z := tiles.MinZoom; z <= tiles.MaxZoom; z++ {
+		if r := tiles.ClusterRes(z); r > tiles.MaxClusterLayerRes || r > 8 {
+			t.Errorf("ClusterRes(%d) = %d, finer than resolution 8", z, r)
 		}
 	}
 }
@@ -143,5 +149,32 @@ func TestBufferedBoundContainsTile(t *testing.T) {
 		if !bb.Contains(b.Min) || !bb.Contains(b.Max) {
 			t.Errorf("%v: buffered bound %v does not contain the tile %v", tile, bb, b)
 		}
+	}
+}
+
+// A need is drawn at its responsible site's point, with the site's provenance, never at its own
+// (possibly a resident's home).
+func TestNeedFeatureAtSite(t *testing.T) {
+	home := orb.Point{113.501234, 29.501234}
+	site := civmap.Site{Code: "430682101201", Level: civmap.LevelPost,
+		Location: civmap.Location{Point: orb.Point{113.45, 29.47}, Source: civmap.CoordSynthetic, Precision: civmap.PrecisionVillage}}
+	n := civmap.Need{ID: 9, Category: "其他", Description: "住在……", Place: civmap.Place{Point: &home}, SiteCode: site.Code,
+		Location: civmap.Location{Point: home, Source: civmap.CoordImported, Precision: civmap.PrecisionExact},
+		Status:   civmap.NeedSubmitted}
+	f := tiles.NeedFeature(n, site)
+	if f.Geometry != site.Location.Point {
+		t.Errorf("need drawn at %v, want its site's point %v", f.Geometry, site.Location.Point)
+	}
+	want := map[string]any{"code": site.Code, "level": "post", "coord_source": "synthetic", "precision": "village", "placeholder": true}
+	for k, v := range want {
+		if f.Properties[k] != v {
+			t.Errorf("property %s = %v, want %v", k, f.Properties[k], v)
+		}
+	}
+	if _, ok := f.Properties["description"]; ok {
+		t.Error("the need's description is in the public layer")
+	}
+	if len(f.Properties) != len(tiles.Fields[tiles.LayerNeeds]) {
+		t.Errorf("%d properties, want the %d of tiles.Fields", len(f.Properties), len(tiles.Fields[tiles.LayerNeeds]))
 	}
 }

@@ -25,7 +25,11 @@ type memory struct {
 	activities map[int64]civmap.Activity
 	needs      map[int64]civmap.Need
 
-	siteTree, venueTree, activityTree, needTree *quadtree.Quadtree
+	siteTree, venueTree, activityTree *quadtree.Quadtree
+	// needsBySite[code] holds the ids of the needs site code is responsible for: the needs tile
+	// layer draws needs at their site's point (never their own), so it walks the sites in the
+	// tile's bound and their needs.
+	needsBySite map[string]map[int64]struct{}
 
 	// counts[layer][res][cell] is the number of points of layer (activities or needs) in cell.
 	counts map[tiles.Layer][]map[h3.Cell]int
@@ -47,7 +51,7 @@ func newMemory() *memory {
 		sites: map[string]civmap.Site{}, venues: map[string]civmap.Venue{}, areas: map[string]store.Area{},
 		activities: map[int64]civmap.Activity{}, needs: map[int64]civmap.Need{},
 		siteTree: quadtree.New(world), venueTree: quadtree.New(world),
-		activityTree: quadtree.New(world), needTree: quadtree.New(world),
+		activityTree: quadtree.New(world), needsBySite: map[string]map[int64]struct{}{},
 		counts: map[tiles.Layer][]map[h3.Cell]int{},
 	}
 	for _, l := range []tiles.Layer{tiles.LayerActivities, tiles.LayerNeeds} {
@@ -91,7 +95,12 @@ func (m *memory) addActivity(a civmap.Activity) {
 
 func (m *memory) addNeed(n civmap.Need) {
 	m.needs[n.ID] = n
-	m.needTree.Add(item{p: n.Location.Point, id: n.ID})
+	ids := m.needsBySite[n.SiteCode]
+	if ids == nil {
+		ids = map[int64]struct{}{}
+		m.needsBySite[n.SiteCode] = ids
+	}
+	ids[n.ID] = struct{}{}
 	m.count(tiles.LayerNeeds, n.Location.Point, +1)
 }
 

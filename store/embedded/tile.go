@@ -58,9 +58,12 @@ func (s *Store) Tile(ctx context.Context, layers []tiles.Layer, t maptile.Tile) 
 				ld.Features = append(ld.Features, tiles.ActivityFeature(a, s.mem.sites[a.SiteCode].Level))
 			}
 		case tiles.LayerNeeds:
-			for _, it := range s.mem.needTree.InBound(nil, b) {
-				n := s.mem.needs[it.(item).id]
-				ld.Features = append(ld.Features, tiles.NeedFeature(n, s.mem.sites[n.SiteCode].Level))
+			// Needs are drawn at their site's point: the sites in the bound, then their needs.
+			for _, it := range s.mem.siteTree.InBound(nil, b) {
+				site := s.mem.sites[it.(item).code]
+				for id := range s.mem.needsBySite[site.Code] {
+					ld.Features = append(ld.Features, tiles.NeedFeature(s.mem.needs[id], site))
+				}
 			}
 		case tiles.LayerBoundary:
 			for _, a := range s.mem.areas {

@@ -115,10 +115,13 @@ var layerSQL = map[tiles.Layer]string{
 		` + unix("a.start_at") + ` AS start_ts, ` + unix("a.end_at") + ` AS end_ts, a.status, a.coord_source,
 		a.coord_source = 'synthetic' AS placeholder, a.demo, ` + mvtGeom("a.geom3857") + ` AS geom
 		FROM activities a CROSS JOIN p LEFT JOIN sites s ON s.code = a.site_code WHERE ` + pointIn("a") + ` ORDER BY a.id`,
-	tiles.LayerNeeds: `SELECT n.id, n.site_code AS code, n.category AS name, COALESCE(s.level, '') AS level,
-		n.category AS kind, n.status, ` + unix("n.created_at") + ` AS created_ts, n.coord_source,
-		n.coord_source = 'synthetic' AS placeholder, n.demo, ` + mvtGeom("n.geom3857") + ` AS geom
-		FROM needs n CROSS JOIN p LEFT JOIN sites s ON s.code = n.site_code WHERE ` + pointIn("n") + ` ORDER BY n.id`,
+	// Needs are drawn at their responsible site's point with its provenance, never at their own
+	// (possibly a resident's home); rows are picked by the site's point, needs without a known
+	// site are left out.
+	tiles.LayerNeeds: `SELECT n.id, n.site_code AS code, n.category AS name, s.level, n.category AS kind, n.status,
+		` + unix("n.created_at") + ` AS created_ts, s.coord_source, s.precision,
+		s.coord_source = 'synthetic' AS placeholder, n.demo, ` + mvtGeom("s.geom3857") + ` AS geom
+		FROM sites s CROSS JOIN p JOIN needs n ON n.site_code = s.code WHERE ` + pointIn("s") + ` ORDER BY n.id`,
 	tiles.LayerBoundary: `SELECT a.id, a.code, a.name, a.level, 'boundary'::text AS kind, ` + mvtGeom("a.geom3857") + ` AS geom
 		FROM areas a, p WHERE a.geom && p.bb ORDER BY a.id`,
 }

@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		t.Run("Clusters", func(t *testing.T) { testClusters(t, st, f) })
 		t.Run("Tiles", func(t *testing.T) { testTiles(t, st) })
 	})
+	t.Run("NeedsAtSite", func(t *testing.T) { testNeedsAtSite(t, open(t), f) })
 	t.Run("Invalid", func(t *testing.T) { testInvalid(t, open(t), f) })
 	t.Run("Version", func(t *testing.T) { testVersion(t, open(t), f) })
 }
@@ -607,8 +608,10 @@ func expectedTile(ctx context.Context, st store.Store, layers []tiles.Layer, t m
 		return nil, err
 	}
 	levels := map[string]civmap.Level{}
+	byCode := map[string]civmap.Site{}
 	for _, s := range sites {
 		levels[s.Code] = s.Level
+		byCode[s.Code] = s
 	}
 	var data []tiles.LayerData
 	for _, l := range layers {
@@ -637,12 +640,15 @@ func expectedTile(ctx context.Context, st store.Store, layers []tiles.Layer, t m
 				ld.Features = append(ld.Features, tiles.ActivityFeature(a, levels[a.SiteCode]))
 			}
 		case tiles.LayerNeeds:
-			ns, err := st.ListNeeds(ctx, store.NeedFilter{Bound: &b})
+			// At the responsible site's point; needs of unknown sites are left out.
+			ns, err := st.ListNeeds(ctx, store.NeedFilter{})
 			if err != nil {
 				return nil, err
 			}
 			for _, n := range ns {
-				ld.Features = append(ld.Features, tiles.NeedFeature(n, levels[n.SiteCode]))
+				if site, ok := byCode[n.SiteCode]; ok && b.Contains(site.Location.Point) {
+					ld.Features = append(ld.Features, tiles.NeedFeature(n, site))
+				}
 			}
 		case tiles.LayerBoundary:
 			as, err := st.ListAreas(ctx)
