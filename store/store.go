@@ -64,6 +64,15 @@ type Sites interface {
 	// Put validates every record, then inserts or updates sites, venues and areas by code, all
 	// in one transaction: either every record is written or none (EINVALID naming the first bad
 	// record's field). IDs are FeatureID(code); UpdatedAt is set for inserted and updated rows.
+	//
+	// Activities and needs placed at a site or venue code (Place.Code) hold a copy of its
+	// Location. When Put changes the Location (point, source or precision) of an existing site
+	// or venue, every activity and need placed at that code takes the new Location in the same
+	// transaction, and its H3 cluster cells move with it (see PlaceMoves for which codes move; a
+	// code names the site when a site and a venue share it). Records placed at a bare point
+	// (Place.Point) never move. DryRun and InsertOnly batches move nothing. (Callers resolve a
+	// record's Location before CreateActivity/CreateNeed; one created from a Location read
+	// before a moving Put committed keeps that Location.)
 	Put(ctx context.Context, b Batch) (BatchResult, error)
 	// Site returns the site with code; ENOTFOUND if there is none.
 	Site(ctx context.Context, code string) (civmap.Site, error)

@@ -104,6 +104,33 @@ func (m *memory) addNeed(n civmap.Need) {
 	m.count(tiles.LayerNeeds, n.Location.Point, +1)
 }
 
+// moveActivity gives activity id a new location, moving its quadtree entry and cluster counts.
+func (m *memory) moveActivity(id int64, loc civmap.Location) {
+	a, ok := m.activities[id]
+	if !ok {
+		return
+	}
+	m.activityTree.Remove(item{p: a.Location.Point, id: id}, sameID(id))
+	m.count(tiles.LayerActivities, a.Location.Point, -1)
+	a.Location = loc
+	m.activities[id] = a
+	m.activityTree.Add(item{p: loc.Point, id: id})
+	m.count(tiles.LayerActivities, loc.Point, +1)
+}
+
+// moveNeed gives need id a new location, moving its cluster counts (the needs layer draws needs
+// at their site's point, so no spatial index holds the need's own point).
+func (m *memory) moveNeed(id int64, loc civmap.Location) {
+	n, ok := m.needs[id]
+	if !ok {
+		return
+	}
+	m.count(tiles.LayerNeeds, n.Location.Point, -1)
+	n.Location = loc
+	m.needs[id] = n
+	m.count(tiles.LayerNeeds, loc.Point, +1)
+}
+
 // count adds delta to the cells holding p at every kept resolution.
 func (m *memory) count(l tiles.Layer, p orb.Point, delta int) {
 	for r := geo.MinClusterRes; r <= geo.MaxClusterRes; r++ {

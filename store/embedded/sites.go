@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"time"
@@ -87,6 +88,9 @@ func (s *Store) Put(ctx context.Context, b store.Batch) (store.BatchResult, erro
 		}
 		areas = append(areas, x)
 	}
+	moves := store.PlaceMoves(b,
+		func(code string) (civmap.Site, bool) { x, ok := s.mem.sites[code]; return x, ok },
+		func(code string) (civmap.Venue, bool) { x, ok := s.mem.venues[code]; return x, ok })
 	s.mu.RUnlock()
 
 	if b.DryRun || (len(sites) == 0 && len(venues) == 0 && len(areas) == 0) {
@@ -131,6 +135,10 @@ func (s *Store) Put(ctx context.Context, b store.Batch) (store.BatchResult, erro
 			return store.BatchResult{}, fmt.Errorf("embedded: put area %s: %w", x.Code, err)
 		}
 	}
+	moved, err := movePlaces(ctx, tx, moves)
+	if err != nil {
+		return store.BatchResult{}, err
+	}
 	if err := tx.Commit(); err != nil {
 		return store.BatchResult{}, fmt.Errorf("embedded: commit: %w", err)
 	}
@@ -144,6 +152,12 @@ func (s *Store) Put(ctx context.Context, b store.Batch) (store.BatchResult, erro
 	}
 	for _, x := range areas {
 		s.mem.areas[x.Code] = x
+	}
+	for _, r := range moved.activities {
+		s.mem.moveActivity(r.id, r.loc)
+	}
+	for _, r := range moved.needs {
+		s.mem.moveNeed(r.id, r.loc)
 	}
 	s.mu.Unlock()
 	s.version.Add(1)
@@ -266,5 +280,47 @@ func (s *Store) ListAreas(ctx context.Context) ([]store.Area, error) {
 		out = append(out, a)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
+	return out, nil
+}
+
+// movedRecord is an activity or need that a Put moved to loc.
+type movedRecord struct {
+	id  int64
+	loc civmap.Location
+}
+
+// movedRecords lists what movePlaces changed in the data file, for the in-memory indexes.
+type movedRecords struct {
+	activities, needs []movedRecord
+}
+
+// movePlaces gives every activity and need placed at a moved code its new location, inside tx
+// (see store.Sites.Put), and returns which records it changed.
+func movePlaces(ctx context.Context, tx *sql.Tx, moves []store.Move) (movedRecords, error) {
+	var out movedRecords
+	for _, m := range moves {
+		for _, t := range []struct {
+			table string
+			ids   *[]movedRecord
+		}{{"activities", &out.activities}, {"needs", &out.needs}} {
+			rows, err := tx.QueryContext(ctx, `UPDATE `+t.table+` SET lon = ?, lat = ?, coord_source = ?, precision = ?
+				WHERE place_code = ? RETURNING id`,
+				m.Location.Point[0], m.Location.Point[1], m.Location.Source, m.Location.Precision, m.Code)
+			if err != nil {
+				return movedRecords{}, fmt.Errorf("embedded: move %s of %s: %w", t.table, m.Code, err)
+			}
+			for rows.Next() {
+				r := movedRecord{loc: m.Location}
+				if err := rows.Scan(&r.id); err != nil {
+					rows.Close()
+					return movedRecords{}, fmt.Errorf("embedded: move %s of %s: %w", t.table, m.Code, err)
+				}
+				*t.ids = append(*t.ids, r)
+			}
+			if err := closeRows(rows); err != nil {
+				return movedRecords{}, fmt.Errorf("embedded: move %s of %s: %w", t.table, m.Code, err)
+			}
+		}
+	}
 	return out, nil
 }

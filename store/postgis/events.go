@@ -70,6 +70,39 @@ func cellValues(cells []int64) string {
 	return strings.Join(v, ", ")
 }
 
+// h3Set is the SET list "h3_0 = c0, …, h3_11 = c11" of a point's cells (from cellsOf).
+func h3Set(cells []int64) string {
+	v := make([]string, len(cells))
+	for i, c := range cells {
+		v[i] = fmt.Sprintf("h3_%d = %d", geo.MinClusterRes+i, c)
+	}
+	return strings.Join(v, ", ")
+}
+
+// queueMove queues, for a Put, the statements that give every activity and need placed at m.Code
+// the location m.Location with its H3 cells (computed in Go, as on create), recording the cells
+// in h3_cells when a record moved into them.
+func queueMove(b *pgx.Batch, m store.Move) error {
+	cells, res, clon, clat, hex, err := cellsOf(m.Location.Point)
+	if err != nil {
+		return fmt.Errorf("postgis: cells of %s: %w", m.Code, err)
+	}
+	for _, table := range []string{"activities", "needs"} {
+		// table is one of two constants; the cells are integers computed above.
+		b.Queue(`WITH moved AS (
+				UPDATE `+table+` SET lon = $6, lat = $7, coord_source = $8, precision = $9, `+h3Set(cells)+`
+				WHERE place_code = $10 RETURNING 1)
+			INSERT INTO h3_cells (cell, res, center_lon, center_lat, hex)
+			SELECT c, r, lon, lat, ST_GeomFromWKB(hex, 4326)
+			FROM unnest($1::int8[], $2::int2[], $3::float8[], $4::float8[], $5::bytea[]) AS u(c, r, lon, lat, hex)
+			WHERE EXISTS (SELECT 1 FROM moved)
+			ON CONFLICT (cell) DO NOTHING`,
+			cells, res, clon, clat, hex, m.Location.Point[0], m.Location.Point[1], string(m.Location.Source),
+			string(m.Location.Precision), m.Code)
+	}
+	return nil
+}
+
 const activityColumns = `id, title, content_area, platform, start_at, end_at, place_code, place_lon, place_lat,
 	site_code, lon, lat, coord_source, precision, status, demo, created_at`
 

@@ -59,7 +59,7 @@ func (s *Store) Put(ctx context.Context, b store.Batch) (store.BatchResult, erro
 		refs = append(refs, x.Code, x.ParentCode)
 	}
 	for _, x := range b.Venues {
-		refs = append(refs, x.SiteCode)
+		refs = append(refs, x.SiteCode, x.Code) // a site with a venue's code keeps the venue's records still
 	}
 	existing := map[string]civmap.Site{}
 	rows, _ := tx.Query(ctx, `SELECT `+siteColumns+` FROM sites WHERE code = ANY($1)`, refs)
@@ -166,6 +166,14 @@ func (s *Store) Put(ctx context.Context, b store.Batch) (store.BatchResult, erro
 	}
 	if b.DryRun || batch.Len() == 0 {
 		return res, nil
+	}
+	moves := store.PlaceMoves(b,
+		func(code string) (civmap.Site, bool) { x, ok := existing[code]; return x, ok },
+		func(code string) (civmap.Venue, bool) { x, ok := oldVenues[code]; return x, ok })
+	for _, m := range moves {
+		if err := queueMove(&batch, m); err != nil {
+			return store.BatchResult{}, err
+		}
 	}
 	batch.Queue(`UPDATE meta SET version = version + 1`)
 	if err := tx.SendBatch(ctx, &batch).Close(); err != nil {

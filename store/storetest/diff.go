@@ -11,6 +11,7 @@ import (
 	"civmap/tiles"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
 )
 
 // Differential writes the fixture to a fresh store from each opener and checks that both give
@@ -18,9 +19,15 @@ import (
 // every list with and without filters, nearest-neighbour order (distances within 1 mm), cluster
 // counts at every resolution, and every tile of TestTiles — composite and per layer — decoded
 // and compared with CompareTiles (same ids, properties and value kinds; geometry within
-// PointTolerance and PolygonTolerance tile units).
+// PointTolerance and PolygonTolerance tile units). Then it writes the Moves scenario (records
+// placed at a post and a venue, then a Put that moves both) to both stores and compares every
+// read again, with the tiles of Moves.Tiles and the county at zooms 8–12.
 func Differential(t *testing.T, openA, openB Opener) {
 	f, err := NewFixture()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewMoves(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +39,29 @@ func Differential(t *testing.T, openA, openB Opener) {
 	if err := f.Load(ctx, b); err != nil {
 		t.Fatalf("second store: %v", err)
 	}
+	compareStores(t, a, b, f, len(f.Activities), len(f.Needs), TestTiles(f))
 
+	t.Run("AfterMoves", func(t *testing.T) {
+		if err := m.Write(ctx, a); err != nil {
+			t.Fatalf("first store: %v", err)
+		}
+		if err := m.Write(ctx, b); err != nil {
+			t.Fatalf("second store: %v", err)
+		}
+		var tl []maptile.Tile
+		for _, x := range TestTiles(f) {
+			if x.Z >= 8 && x.Z <= 12 {
+				tl = append(tl, x)
+			}
+		}
+		compareStores(t, a, b, f, len(f.Activities)+len(m.Activities), len(f.Needs)+len(m.Needs), append(tl, m.Tiles()...))
+	})
+}
+
+// compareStores runs Differential's comparisons of a and b, which hold nActs activities and
+// nNeeds needs (ids 1 …), rendering the tiles tl.
+func compareStores(t *testing.T, a, b store.Store, f Fixture, nActs, nNeeds int, tl []maptile.Tile) {
+	ctx := context.Background()
 	t.Run("Sites", func(t *testing.T) {
 		b0 := orb.Bound{Min: orb.Point{113.40, 29.40}, Max: orb.Point{113.55, 29.50}}
 		for _, flt := range []store.SiteFilter{{}, {Level: civmap.LevelStation}, {ParentCode: "430682002"}, {Bound: &b0}} {
@@ -113,7 +142,7 @@ func Differential(t *testing.T, openA, openB Opener) {
 	})
 
 	t.Run("Activities", func(t *testing.T) {
-		for id := int64(1); id <= int64(len(f.Activities)); id++ {
+		for id := int64(1); id <= int64(nActs); id++ {
 			xa, errA := a.Activity(ctx, id)
 			xb, errB := b.Activity(ctx, id)
 			if errA != nil || errB != nil || !sameActivity(xa, xb) {
@@ -136,7 +165,7 @@ func Differential(t *testing.T, openA, openB Opener) {
 	})
 
 	t.Run("Needs", func(t *testing.T) {
-		for id := int64(1); id <= int64(len(f.Needs)); id++ {
+		for id := int64(1); id <= int64(nNeeds); id++ {
 			xa, errA := a.Need(ctx, id)
 			xb, errB := b.Need(ctx, id)
 			if errA != nil || errB != nil || !sameNeed(xa, xb) {
@@ -178,7 +207,7 @@ func Differential(t *testing.T, openA, openB Opener) {
 		for _, l := range tiles.Layers {
 			layerSets = append(layerSets, []tiles.Layer{l})
 		}
-		for _, tl := range TestTiles(f) {
+		for _, tl := range tl {
 			for _, layers := range layerSets {
 				ta, errA := a.Tile(ctx, layers, tl)
 				tb, errB := b.Tile(ctx, layers, tl)

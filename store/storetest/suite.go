@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		t.Run("Tiles", func(t *testing.T) { testTiles(t, st) })
 	})
 	t.Run("NeedsAtSite", func(t *testing.T) { testNeedsAtSite(t, open(t), f) })
+	t.Run("Moves", func(t *testing.T) { testMoves(t, open(t), f) })
 	t.Run("Invalid", func(t *testing.T) { testInvalid(t, open(t), f) })
 	t.Run("Version", func(t *testing.T) { testVersion(t, open(t), f) })
 }
@@ -546,28 +547,8 @@ func testClusters(t *testing.T, st store.Store, f Fixture) {
 				pts = append(pts, n.Location.Point)
 			}
 		}
-		for res := geo.MinClusterRes; res <= geo.MaxClusterRes; res++ {
-			for bi, b := range ClusterBounds {
-				counts := map[h3.Cell]int{}
-				for _, p := range pts {
-					c, _ := geo.Cell(p, res)
-					if b.Contains(geo.CellCenter(c)) {
-						counts[c]++
-					}
-				}
-				var want []store.CellCount
-				for c, n := range counts {
-					want = append(want, store.CellCount{Cell: c, Count: n})
-				}
-				sort.Slice(want, func(i, j int) bool { return want[i].Cell < want[j].Cell })
-				got, err := st.ClusterCounts(ctx, layer, res, b)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if fmt.Sprint(got) != fmt.Sprint(want) {
-					t.Errorf("ClusterCounts(%s, res %d, bound %d) = %v\nwant %v", layer, res, bi, got, want)
-				}
-			}
+		for _, d := range clusterDiffs(ctx, st, layer, pts) {
+			t.Error(d)
 		}
 	}
 }
