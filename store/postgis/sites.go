@@ -59,7 +59,7 @@ func (s *Store) Put(ctx context.Context, b store.Batch) (store.BatchResult, erro
 		refs = append(refs, x.Code, x.ParentCode)
 	}
 	for _, x := range b.Venues {
-		refs = append(refs, x.SiteCode, x.Code) // a site with a venue's code keeps the venue's records still
+		refs = append(refs, x.SiteCode, x.Code) // PlaceMoves asks whether a site has the venue's code
 	}
 	existing := map[string]civmap.Site{}
 	rows, _ := tx.Query(ctx, `SELECT `+siteColumns+` FROM sites WHERE code = ANY($1)`, refs)
