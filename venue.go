@@ -8,7 +8,7 @@ import (
 // VenueType is a kind of auxiliary venue ("1+N" 阵地), named in Chinese as in the plan.
 type VenueType string
 
-// Venue types per level, from the city's implementation plan (DOMAIN.md "Auxiliary venues").
+// Venue types per level, from the city's implementation plan (docs/DOMAIN.md "Auxiliary venues").
 var venueTypes = map[Level][]VenueType{
 	LevelCenter: {"党校", "史志办", "档案馆", "图书馆", "文化馆", "融媒体中心", "窗口服务单位",
 		"文化广场（公园）", "爱国主义教育基地", "科普基地"},
