@@ -1,9 +1,7 @@
 package civmap
 
 import (
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 )
@@ -68,6 +66,9 @@ func (a *Activity) Validate() error {
 	if a.End.Sub(a.Start) > 366*24*time.Hour {
 		return FieldErrorf("end", "an activity lasts at most a year")
 	}
+	if a.Start.Year() < 2000 || a.End.Year() > 2099 {
+		return FieldErrorf("start", "activities take place between the years 2000 and 2099")
+	}
 	switch a.Status {
 	case ActivityPlanned, ActivityCancelled:
 	default:
@@ -84,17 +85,4 @@ func (a *Activity) Current(t time.Time) bool {
 // Upcoming reports whether the activity starts after t.
 func (a *Activity) Upcoming(t time.Time) bool {
 	return a.Status != ActivityCancelled && a.Start.After(t)
-}
-
-func validateText(field, s string, max int, required bool) error {
-	if !utf8.ValidString(s) {
-		return FieldErrorf(field, "%s is not valid UTF-8", field)
-	}
-	if required && strings.TrimSpace(s) == "" {
-		return FieldErrorf(field, "%s is required", field)
-	}
-	if n := utf8.RuneCountInString(s); n > max {
-		return FieldErrorf(field, "%s has %d characters (at most %d)", field, n, max)
-	}
-	return nil
 }

@@ -1,6 +1,6 @@
 package civmap
 
-// The fixed vocabularies of the plan (DOMAIN.md). Values are the Chinese terms themselves: they
+// The fixed vocabularies of the plan (docs/DOMAIN.md). Values are the Chinese terms themselves: they
 // are what users read, what operators type in spreadsheets, and what the API carries.
 
 // ContentArea is one of the seven content areas of activities (工作内容).

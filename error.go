@@ -7,12 +7,13 @@ import (
 
 // Application error codes. Each maps to one HTTP status in package api.
 const (
-	ECONFLICT    = "conflict"    // the request conflicts with stored data
-	EINTERNAL    = "internal"    // a bug or an unavailable dependency; details are logged, not shown
-	EINVALID     = "invalid"     // the input is malformed or out of range
-	ENOTFOUND    = "not_found"   // no such entity
-	ETOOLARGE    = "too_large"   // the input is over a documented size limit
-	EUNAVAILABLE = "unavailable" // a dependency (database, font, …) is missing; retry after fixing it
+	ECONFLICT     = "conflict"     // the request conflicts with stored data
+	EINTERNAL     = "internal"     // a bug or an unavailable dependency; details are logged, not shown
+	EINVALID      = "invalid"      // the input is malformed or out of range
+	ENOTFOUND     = "not_found"    // no such entity
+	ETOOLARGE     = "too_large"    // the input is over a documented size limit
+	EUNAVAILABLE  = "unavailable"  // a dependency (database, font, …) is missing; retry after fixing it
+	EUNAUTHORIZED = "unauthorized" // the request lacks the credentials this data needs
 )
 
 // Error is civmap's application error: a code, a message safe to show to the user, and, for

@@ -3,7 +3,7 @@ package civmap
 import "time"
 
 // NeedStatus follows the service workflow 群众点单 → 中心制单 → 所(站)派单 → 志愿者接单 → done
-// → 评单 (DOMAIN.md "The service workflow").
+// → 评单 (docs/DOMAIN.md "The service workflow").
 type NeedStatus string
 
 const (

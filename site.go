@@ -3,7 +3,6 @@ package civmap
 import (
 	"hash/fnv"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -23,14 +22,14 @@ type Site struct {
 
 // Validate checks the fields a store requires. It returns an EINVALID error naming the field.
 func (s *Site) Validate() error {
-	if strings.TrimSpace(s.Code) == "" {
-		return FieldErrorf("code", "code is required")
+	if err := validateCode(s.Code); err != nil {
+		return err
 	}
-	if len(s.Code) > 64 {
-		return FieldErrorf("code", "code is longer than 64 bytes")
+	if err := validateText("name", s.Name, MaxNameChars, true); err != nil {
+		return err
 	}
-	if strings.TrimSpace(s.Name) == "" {
-		return FieldErrorf("name", "name is required")
+	if err := validateText("address", s.Address, MaxAddressChars, false); err != nil {
+		return err
 	}
 	if !s.Level.Valid() {
 		return FieldErrorf("level", "unknown level %q", s.Level)

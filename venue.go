@@ -8,7 +8,7 @@ import (
 // VenueType is a kind of auxiliary venue ("1+N" 阵地), named in Chinese as in the plan.
 type VenueType string
 
-// Venue types per level, from the city's implementation plan (DOMAIN.md "Auxiliary venues").
+// Venue types per level, from the city's implementation plan (docs/DOMAIN.md "Auxiliary venues").
 var venueTypes = map[Level][]VenueType{
 	LevelCenter: {"党校", "史志办", "档案馆", "图书馆", "文化馆", "融媒体中心", "窗口服务单位",
 		"文化广场（公园）", "爱国主义教育基地", "科普基地"},
@@ -45,14 +45,14 @@ type Venue struct {
 
 // Validate checks the fields a store requires. It returns an EINVALID error naming the field.
 func (v *Venue) Validate() error {
-	if strings.TrimSpace(v.Code) == "" {
-		return FieldErrorf("code", "code is required")
+	if err := validateCode(v.Code); err != nil {
+		return err
 	}
-	if len(v.Code) > 64 {
-		return FieldErrorf("code", "code is longer than 64 bytes")
+	if err := validateText("name", v.Name, MaxNameChars, true); err != nil {
+		return err
 	}
-	if strings.TrimSpace(v.Name) == "" {
-		return FieldErrorf("name", "name is required")
+	if err := validateText("address", v.Address, MaxAddressChars, false); err != nil {
+		return err
 	}
 	if v.Level != LevelCenter && v.Level != LevelStation && v.Level != LevelPost {
 		return FieldErrorf("level", "a venue belongs to a center, station or post, not %q", v.Level)

@@ -149,6 +149,27 @@ type needProps struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
+// publicNeedProps is what the public sees of a need: no description (free text a resident typed)
+// and no position of its own — the need is shown at its responsible site.
+type publicNeedProps struct {
+	ID       int64               `json:"id"`
+	Category civmap.NeedCategory `json:"category"`
+	Status   civmap.NeedStatus   `json:"status"`
+	SiteCode string              `json:"site_code"`
+	locationProps
+	Demo      bool      `json:"demo"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// publicNeedFeature is a need as the public sees it: at the point of its site (site), without
+// the resident's description or position.
+func publicNeedFeature(n civmap.Need, site civmap.Site) feature {
+	return feature{Type: "Feature", ID: n.ID, Geometry: point(site.Location.Point), Properties: publicNeedProps{
+		ID: n.ID, Category: n.Category, Status: n.Status, SiteCode: n.SiteCode,
+		locationProps: locProps(site.Location), Demo: n.Demo, CreatedAt: n.CreatedAt,
+	}}
+}
+
 func needFeature(n civmap.Need) feature {
 	return feature{Type: "Feature", ID: n.ID, Geometry: point(n.Location.Point), Properties: needProps{
 		ID: n.ID, Category: n.Category, Description: n.Description, Status: n.Status, Place: placeOut(n.Place),

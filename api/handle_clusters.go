@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -26,6 +27,11 @@ func (s *Server) handleClusters(w http.ResponseWriter, r *http.Request) {
 	res, err := strconv.Atoi(q.Get("res"))
 	if err != nil || res < geo.MinClusterRes || res > geo.MaxClusterRes {
 		s.problem(w, r, civmap.FieldErrorf("res", "res must be an H3 resolution from %d to %d", geo.MinClusterRes, geo.MaxClusterRes))
+		return
+	}
+	if layer == tiles.LayerNeeds && res > PublicNeedsMaxRes && !s.isDispatcher(r) {
+		s.problem(w, r, &civmap.Error{Code: civmap.EUNAUTHORIZED, Field: "res",
+			Message: fmt.Sprintf("needs clusters finer than H3 resolution %d need dispatcher access (Authorization: Bearer <token>)", PublicNeedsMaxRes)})
 		return
 	}
 	b, err := parseBBox(r)

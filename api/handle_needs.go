@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 
 	"civmap"
@@ -40,10 +41,15 @@ func (s *Server) createNeed(r *http.Request, req needRequest) (civmap.Need, erro
 	if n.Place, n.SiteCode, n.Location, err = s.resolvePlace(r.Context(), req.Place); err != nil {
 		return n, err
 	}
+	site, err := s.cfg.Store.Site(r.Context(), n.SiteCode)
+	if err != nil {
+		return n, err
+	}
 	if n, err = s.cfg.Store.CreateNeed(r.Context(), n); err != nil {
 		return n, err
 	}
-	s.publish("need.created", n.ID, n.SiteCode, n.Location.Point)
+	// Events are public: they carry the site's point, never the resident's.
+	s.publish("need.created", n.ID, n.SiteCode, site.Location.Point)
 	return n, nil
 }
 
@@ -60,22 +66,63 @@ func (s *Server) handleGetNeed(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	writeGeoJSON(w, http.StatusOK, needFeature(n))
+	if s.isDispatcher(r) {
+		writeGeoJSON(w, http.StatusOK, needFeature(n))
+		return
+	}
+	sites := s.siteLookup(r)
+	site, err := sites(n.SiteCode)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	writeGeoJSON(w, http.StatusOK, publicNeedFeature(n, site))
 }
 
-// handleListNeeds serves GET /api/v1/needs?site=&status=&bbox=&limit= (newest first).
+// siteLookup returns a memoising site getter for one request.
+func (s *Server) siteLookup(r *http.Request) func(code string) (civmap.Site, error) {
+	seen := map[string]civmap.Site{}
+	return func(code string) (civmap.Site, error) {
+		if x, ok := seen[code]; ok {
+			return x, nil
+		}
+		x, err := s.cfg.Store.Site(r.Context(), code)
+		if err != nil {
+			return x, err
+		}
+		seen[code] = x
+		return x, nil
+	}
+}
+
+// handleListNeeds serves GET /api/v1/needs?site=&status=&bbox=&limit= (newest first). The public
+// sees each need at its site's point without the resident's description (publicNeedFeature);
+// a dispatcher (Config.DispatcherToken) sees them in full, and bbox then filters the needs' own
+// points rather than their sites'.
 func (s *Server) handleListNeeds(w http.ResponseWriter, r *http.Request) {
 	allowCORS(w)
 	q := r.URL.Query()
 	f := store.NeedFilter{SiteCode: q.Get("site"), Status: civmap.NeedStatus(q.Get("status"))}
+	if f.Status != "" && !slices.Contains(civmap.NeedStatuses, f.Status) {
+		s.problem(w, r, civmap.FieldErrorf("status", "unknown status %q", f.Status))
+		return
+	}
+	dispatcher := s.isDispatcher(r)
 	var err error
-	if f.Bound, err = parseBBox(r); err != nil {
+	bound, err := parseBBox(r)
+	if err != nil {
 		s.problem(w, r, err)
 		return
 	}
-	if f.Limit, err = parseLimit(r, 1000, 10000); err != nil {
+	limit, err := parseLimit(r, 1000, 10000)
+	if err != nil {
 		s.problem(w, r, err)
 		return
+	}
+	if dispatcher {
+		f.Bound, f.Limit = bound, limit
+	} else if bound == nil {
+		f.Limit = limit
 	}
 	ns, err := s.cfg.Store.ListNeeds(r.Context(), f)
 	if err != nil {
@@ -83,8 +130,25 @@ func (s *Server) handleListNeeds(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fc := newCollection()
+	sites := s.siteLookup(r)
 	for _, n := range ns {
-		fc.Features = append(fc.Features, needFeature(n))
+		if len(fc.Features) == limit {
+			break
+		}
+		if dispatcher {
+			fc.Features = append(fc.Features, needFeature(n))
+			continue
+		}
+		site, err := sites(n.SiteCode)
+		if civmap.ErrorCode(err) == civmap.ENOTFOUND {
+			continue // no public position to show it at
+		} else if err != nil {
+			s.problem(w, r, err)
+			return
+		}
+		if bound == nil || bound.Contains(site.Location.Point) {
+			fc.Features = append(fc.Features, publicNeedFeature(n, site))
+		}
 	}
 	writeGeoJSON(w, http.StatusOK, fc)
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"civmap"
 	"civmap/store"
@@ -60,7 +61,7 @@ func (s *Server) handleSitePage(w http.ResponseWriter, r *http.Request) {
 	s.sitePage(w, r, http.StatusOK, r.URL.Query().Get("submitted") == "1", nil)
 }
 
-func (s *Server) sitePage(w http.ResponseWriter, r *http.Request, status int, submitted bool, formErr error) {
+func (s *Server) sitePage(w http.ResponseWriter, r *http.Request, status int, submitted bool, formErr error, form ...needRequest) {
 	ctx := r.Context()
 	code := mux.Vars(r)["code"]
 	x, err := s.cfg.Store.Site(ctx, code)
@@ -73,8 +74,15 @@ func (s *Server) sitePage(w http.ResponseWriter, r *http.Request, status int, su
 	}
 	p := web.SitePage{Site: x, LevelTitle: x.Level.Title(), MapURL: mapURL(x), Placeholder: x.Location.Placeholder(),
 		Notice: civmap.PlaceholderNotice, Categories: civmap.NeedCategories, Submitted: submitted, Now: s.cfg.Now()}
+	if len(form) > 0 {
+		p.FormCategory, p.FormDescription = form[0].Category, strings.ToValidUTF8(form[0].Description, "")
+	}
 	if formErr != nil {
-		p.FormError, p.FormField = formMessage(formErr), civmap.ErrorField(formErr)
+		var req needRequest
+		if len(form) > 0 {
+			req = form[0]
+		}
+		p.FormError, p.FormField = formMessage(formErr, req), civmap.ErrorField(formErr)
 	}
 	p.Chain = s.siteChain(ctx, x) // a dangling parent is shown as the chain so far
 	p.Nav = siteNav(x, p.Chain)
@@ -111,7 +119,7 @@ func (s *Server) handleSiteNeedForm(w http.ResponseWriter, r *http.Request) {
 	code := mux.Vars(r)["code"]
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	if err := r.ParseForm(); err != nil {
-		s.sitePage(w, r, http.StatusBadRequest, false, civmap.FieldErrorf("description", "表单内容过长或格式错误"))
+		s.sitePage(w, r, http.StatusBadRequest, false, &civmap.Error{Code: civmap.ETOOLARGE, Message: "表单内容过长或格式错误"})
 		return
 	}
 	req := needRequest{
@@ -124,7 +132,7 @@ func (s *Server) handleSiteNeedForm(w http.ResponseWriter, r *http.Request) {
 			s.render(w, r, http.StatusNotFound, "notfound.html", web.NotFoundPage{What: "未找到编码为 " + code + " 的新时代文明实践阵地。"})
 			return
 		}
-		s.sitePage(w, r, http.StatusBadRequest, false, err)
+		s.sitePage(w, r, http.StatusBadRequest, false, err, req)
 		return
 	}
 	http.Redirect(w, r, "/s/"+url.PathEscape(code)+"?submitted=1#need", http.StatusSeeOther)
@@ -147,13 +155,19 @@ func staticHandler() http.Handler {
 	})
 }
 
-// formMessage says in Chinese what is wrong with the need form.
-func formMessage(err error) string {
+// formMessage says in Chinese what is wrong with the need form req.
+func formMessage(err error, req needRequest) string {
 	switch civmap.ErrorField(err) {
 	case "category":
 		return "请选择列表中的需求类别。"
 	case "description":
-		return fmt.Sprintf("请填写需求描述（不超过 %d 字）。", civmap.MaxDescriptionChars)
+		switch d := strings.TrimSpace(req.Description); {
+		case d == "":
+			return "请填写需求描述。"
+		case utf8.RuneCountInString(req.Description) > civmap.MaxDescriptionChars:
+			return fmt.Sprintf("需求描述不能超过 %d 字。", civmap.MaxDescriptionChars)
+		}
+		return "需求描述含有无法识别的字符，请删除后重试。"
 	}
 	if civmap.ErrorCode(err) == civmap.EINTERNAL {
 		return "提交失败，请稍后再试。"

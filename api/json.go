@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"civmap"
 )
@@ -41,7 +43,15 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 				msg: "send the body as application/json"}
 		}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		return jsonError(err)
+	}
+	// encoding/json would quietly turn invalid UTF-8 into U+FFFD: refuse it instead.
+	if !utf8.Valid(body) {
+		return civmap.FieldErrorf("", "the body is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
@@ -64,6 +74,8 @@ func jsonError(err error) error {
 		return &civmap.Error{Code: civmap.ETOOLARGE, Message: fmt.Sprintf("the body is over %d bytes", maxBody)}
 	case errors.As(err, &syn):
 		return civmap.FieldErrorf("", "malformed JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ) && typ.Field == "":
+		return civmap.FieldErrorf("", "the body must be a JSON %s", jsonKind(typ.Type.Kind().String()))
 	case errors.As(err, &typ):
 		return civmap.FieldErrorf(typ.Field, "%s must be a JSON %s", typ.Field, jsonKind(typ.Type.Kind().String()))
 	case errors.Is(err, io.EOF):

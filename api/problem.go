@@ -23,12 +23,13 @@ type Problem struct {
 
 // statusOf maps application error codes to HTTP statuses: the one table of it.
 var statusOf = map[string]int{
-	civmap.EINVALID:     http.StatusBadRequest,
-	civmap.ENOTFOUND:    http.StatusNotFound,
-	civmap.ECONFLICT:    http.StatusConflict,
-	civmap.ETOOLARGE:    http.StatusRequestEntityTooLarge,
-	civmap.EUNAVAILABLE: http.StatusServiceUnavailable,
-	civmap.EINTERNAL:    http.StatusInternalServerError,
+	civmap.EINVALID:      http.StatusBadRequest,
+	civmap.ENOTFOUND:     http.StatusNotFound,
+	civmap.ECONFLICT:     http.StatusConflict,
+	civmap.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	civmap.EUNAUTHORIZED: http.StatusUnauthorized,
+	civmap.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	civmap.EINTERNAL:     http.StatusInternalServerError,
 }
 
 // problemError is an HTTP-level error with no civmap code of its own (405, 415 …).
@@ -61,6 +62,9 @@ func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	p.Type = "/problems/" + p.Code
 	p.Title = http.StatusText(p.Status)
+	if p.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="civmap dispatchers"`)
+	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)

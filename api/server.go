@@ -40,6 +40,10 @@ type Config struct {
 	Logger                             *slog.Logger  // default slog.Default()
 	Now                                func() time.Time
 	Registry                           *prometheus.Registry // metrics; default a new registry
+	// DispatcherToken, when set, is the bearer token (Authorization: Bearer …) that lets a
+	// dispatcher read needs in full: the resident's description and position, and needs
+	// clusters finer than PublicNeedsMaxRes. Without it nobody gets them over HTTP.
+	DispatcherToken string
 	// Gazetteer returns the tree the geocoding endpoints use; default gazetteer.National,
 	// loaded on the first geocoding request.
 	Gazetteer func() (*gazetteer.Gazetteer, error)
@@ -87,6 +91,9 @@ func New(cfg Config) (*Server, error) {
 		cfg.Registry = prometheus.NewRegistry()
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	if err := CheckPublicURL(cfg.PublicURL); err != nil {
+		return nil, err
+	}
 	cache, err := tiles.NewCache(cfg.TileCacheSize)
 	if err != nil {
 		return nil, err
@@ -113,18 +120,18 @@ func (s *Server) routes() {
 	r.HandleFunc("/glyphs/{fontstack}/{range}.pbf", s.handleGlyphs).Methods(http.MethodGet)
 
 	const v1 = "/api/v1"
-	r.HandleFunc(v1+"/sites", s.handleListSites).Methods(http.MethodGet)
-	r.HandleFunc(v1+"/sites/{code}", s.handleGetSite).Methods(http.MethodGet)
-	r.HandleFunc(v1+"/venues", s.handleListVenues).Methods(http.MethodGet)
-	r.HandleFunc(v1+"/activities", s.handleListActivities).Methods(http.MethodGet)
+	r.HandleFunc(v1+"/sites", s.handleListSites).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(v1+"/sites/{code}", s.handleGetSite).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(v1+"/venues", s.handleListVenues).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(v1+"/activities", s.handleListActivities).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(v1+"/activities", s.handleCreateActivity).Methods(http.MethodPost)
-	r.HandleFunc(v1+"/activities/{id}", s.handleGetActivity).Methods(http.MethodGet)
-	r.HandleFunc(v1+"/needs", s.handleListNeeds).Methods(http.MethodGet)
+	r.HandleFunc(v1+"/activities/{id}", s.handleGetActivity).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(v1+"/needs", s.handleListNeeds).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(v1+"/needs", s.handleCreateNeed).Methods(http.MethodPost)
-	r.HandleFunc(v1+"/needs/{id}", s.handleGetNeed).Methods(http.MethodGet)
-	r.HandleFunc(v1+"/clusters", s.handleClusters).Methods(http.MethodGet)
+	r.HandleFunc(v1+"/needs/{id}", s.handleGetNeed).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(v1+"/clusters", s.handleClusters).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(v1+"/events", s.handleEvents).Methods(http.MethodGet)
-	r.HandleFunc(v1+"/geocode", s.handleGeocode).Methods(http.MethodGet)
+	r.HandleFunc(v1+"/geocode", s.handleGeocode).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(v1+"/geocode", s.handleGeocodeBatch).Methods(http.MethodPost)
 
 	r.HandleFunc("/qr/{code}.png", s.handleQRPNG).Methods(http.MethodGet, http.MethodHead)
@@ -136,7 +143,7 @@ func (s *Server) routes() {
 	r.HandleFunc("/s/{code}/needs", s.handleSiteNeedForm).Methods(http.MethodPost)
 	r.HandleFunc("/", s.handleMapPage).Methods(http.MethodGet, http.MethodHead)
 	r.PathPrefix("/static/").Handler(staticHandler())
-	r.HandleFunc("/healthz", s.handleHealth).Methods(http.MethodGet)
+	r.HandleFunc("/healthz", s.handleHealth).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{})).Methods(http.MethodGet)
 	// CORS preflight for any path; a custom matcher, so other paths' method checks stay 405/404.
 	r.MatcherFunc(func(r *http.Request, _ *mux.RouteMatch) bool { return r.Method == http.MethodOptions }).

@@ -41,9 +41,12 @@ type SitePage struct {
 	Submitted   bool   // a need was just submitted
 	FormError   string // why the last need form was rejected
 	FormField   string
-	Now         time.Time
-	Nav         nav.Links // navigation deep links (geo/nav.ForSite)
-	PosterURL   string    // the site's printable SVG poster
+	// FormCategory and FormDescription refill the form after a rejected submission.
+	FormCategory    civmap.NeedCategory
+	FormDescription string
+	Now             time.Time
+	Nav             nav.Links // navigation deep links (geo/nav.ForSite)
+	PosterURL       string    // the site's printable SVG poster
 }
 
 // NotFoundPage is the data of notfound.html.

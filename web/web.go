@@ -25,8 +25,14 @@ var Static = mustSub(staticFS, "static")
 var China = time.FixedZone("CST", 8*3600)
 
 var funcs = template.FuncMap{
-	"clock": func(t time.Time) string { return t.In(China).Format("01月02日 15:04") },
-	"hm":    func(t time.Time) string { return t.In(China).Format("15:04") },
+	// clock shows the year only when it is not this year's.
+	"clock": func(t time.Time) string {
+		if t.In(China).Year() != time.Now().In(China).Year() {
+			return t.In(China).Format("2006年01月02日 15:04")
+		}
+		return t.In(China).Format("01月02日 15:04")
+	},
+	"hm": func(t time.Time) string { return t.In(China).Format("15:04") },
 }
 
 // Templates holds the parsed page templates: "map.html", "site.html", "notfound.html",

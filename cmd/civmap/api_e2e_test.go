@@ -73,6 +73,10 @@ func TestServeActivityAPI(t *testing.T) {
 		"lon only":         {"application/json", strings.Replace(good, `{"code":"430682114001"}`, `{"lon":113.4}`, 1), 400, "place.lat"},
 		"latitude range":   {"application/json", strings.Replace(good, `{"code":"430682114001"}`, `{"lon":113.4,"lat":129.4}`, 1), 400, "place.lat"},
 		"too large":        {"application/json", `{"title":"` + strings.Repeat("长", 30000) + `"}`, 413, ""},
+		"invalid UTF-8":    {"application/json", strings.Replace(good, "理论宣讲进村组", "bad \xff\xfe", 1), 400, ""},
+		"NUL in title":     {"application/json", strings.Replace(good, "理论宣讲进村组", `a\u0000b`, 1), 400, "title"},
+		"year 9999":        {"application/json", strings.ReplaceAll(good, "2026-12-01", "9999-12-01"), 400, "start"},
+		"array body":       {"application/json", `[]`, 400, ""},
 	} {
 		resp, b := post(t, url, c.ct, c.body)
 		var p api.Problem
@@ -92,6 +96,14 @@ func TestServeActivityAPI(t *testing.T) {
 		resp, b := get(t, url+q)
 		if resp.StatusCode != 200 || len(decodeFC(t, b).Features) != want {
 			t.Errorf("GET activities%s: %d, %d features, want %d", q, resp.StatusCode, len(decodeFC(t, b).Features), want)
+		}
+	}
+	if resp, _ := get(t, m.URL()+"/api/v1/needs?status=bogus"); resp.StatusCode != 400 {
+		t.Errorf("needs?status=bogus: %d, want 400", resp.StatusCode)
+	}
+	if req, _ := http.NewRequest(http.MethodHead, url, nil); req != nil {
+		if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+			t.Errorf("HEAD activities: %v %v", resp, err)
 		}
 	}
 	for q, field := range map[string]string{"?bbox=1,2,3": "bbox", "?bbox=3,0,1,1": "bbox", "?bbox=a,0,1,1": "bbox",

@@ -4,16 +4,24 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
 	"civmap/geo"
 )
 
-// bruteForce counts the stored points of a layer per H3 cell at res, from the list endpoint.
+// testToken is the dispatcher token the cluster tests run the server with: needs' own points
+// and fine needs clusters are for dispatchers only.
+const testToken = "dispatcher-secret"
+
+var asDispatcher = []string{"Authorization", "Bearer " + testToken}
+
+// bruteForce counts the stored points of a layer per H3 cell at res, from the list endpoint
+// (as a dispatcher, who sees needs at their own points).
 func bruteForce(t *testing.T, base, layer string, res int) map[string]int {
 	t.Helper()
-	_, b := get(t, fmtURL(base, "/api/v1/%s?limit=10000", layer))
+	_, b := get(t, fmtURL(base, "/api/v1/%s?limit=10000", layer), asDispatcher...)
 	out := map[string]int{}
 	for _, f := range decodeFC(t, b).Features {
 		c, err := geo.Cell(point(t, f.Geometry.Coordinates), res)
@@ -31,7 +39,7 @@ func clusters(t *testing.T, base, layer string, res int, bbox string) map[string
 	if bbox != "" {
 		url += "&bbox=" + bbox
 	}
-	resp, b := get(t, url)
+	resp, b := get(t, url, asDispatcher...)
 	if resp.StatusCode != 200 {
 		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, b)
 	}
@@ -70,7 +78,7 @@ func checkCounts(t *testing.T, base string) {
 
 func TestServeClustersMatchBruteForceAndSurviveRestart(t *testing.T) {
 	path := tempData(t)
-	m := startServe(t, path)
+	m := startServe(t, path, "--dispatcher-token", testToken)
 	base := m.URL()
 	_, b := get(t, base+"/api/v1/sites")
 	var codes []string
@@ -134,16 +142,56 @@ func TestServeClustersMatchBruteForceAndSurviveRestart(t *testing.T) {
 		t.Errorf("%d needs stored, want 80 (rejected requests must store nothing)", total)
 	}
 	checkCounts(t, base)
+	checkNeedsPrivacy(t, base)
 	_, before := get(t, base+"/api/v1/activities?limit=10000")
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}
 
-	m = startServe(t, path)
+	m = startServe(t, path, "--dispatcher-token", testToken)
 	defer m.Close()
 	_, after := get(t, m.URL()+"/api/v1/activities?limit=10000")
 	if string(before) != string(after) {
 		t.Error("activities differ after a restart on the same data file")
 	}
 	checkCounts(t, m.URL())
+}
+
+// checkNeedsPrivacy: the public sees needs at their sites' points without descriptions, and no
+// needs clusters finer than resolution 8; a wrong token is no better than none.
+func checkNeedsPrivacy(t *testing.T, base string) {
+	t.Helper()
+	_, b := get(t, base+"/api/v1/sites")
+	sitePoint := map[string][2]float64{}
+	for _, f := range decodeFC(t, b).Features {
+		sitePoint[f.Properties["code"].(string)] = point(t, f.Geometry.Coordinates)
+	}
+	for _, hdr := range [][]string{nil, {"Authorization", "Bearer wrong"}} {
+		_, b = get(t, base+"/api/v1/needs?limit=10000", hdr...)
+		public := decodeFC(t, b).Features
+		if len(public) != 80 {
+			t.Fatalf("public needs list: %d needs, want 80", len(public))
+		}
+		for _, f := range public {
+			if _, ok := f.Properties["description"]; ok {
+				t.Fatalf("public needs list shows a description: %v", f.Properties)
+			}
+			if _, ok := f.Properties["place"]; ok {
+				t.Fatalf("public needs list shows the place: %v", f.Properties)
+			}
+			if p := point(t, f.Geometry.Coordinates); p != sitePoint[f.Properties["site_code"].(string)] {
+				t.Fatalf("public need %v at %v, not at its site %v", f.ID, p, sitePoint[f.Properties["site_code"].(string)])
+			}
+		}
+		resp, b := get(t, base+"/api/v1/clusters?layer=needs&res=9", hdr...)
+		if resp.StatusCode != 401 || resp.Header.Get("WWW-Authenticate") == "" || !strings.Contains(string(b), `"field":"res"`) {
+			t.Errorf("public needs clusters at res 9: %d %s", resp.StatusCode, b)
+		}
+		if resp, b := get(t, base+"/api/v1/needs/1", hdr...); resp.StatusCode != 200 || strings.Contains(string(b), "description") {
+			t.Errorf("public need 1: %d %s", resp.StatusCode, b)
+		}
+	}
+	if resp, b := get(t, base+"/api/v1/needs/1", asDispatcher...); resp.StatusCode != 200 || !strings.Contains(string(b), "测试需求") {
+		t.Errorf("dispatcher need 1: %d %s", resp.StatusCode, b)
+	}
 }

@@ -31,6 +31,8 @@ type Serve struct {
 	BaseLayer   string
 	BaseAttr    string
 	Font        string // CJK font file or directory for the posters (qr/poster.LoadFont)
+	// DispatcherToken lets dispatchers read needs in full (api.Config.DispatcherToken).
+	DispatcherToken string
 
 	stdout, stderr io.Writer
 	logger         *slog.Logger
@@ -58,6 +60,7 @@ func (m *Serve) ParseFlags(args []string) error {
 	fs.StringVar(&m.BaseLayer, "base-layer", os.Getenv("CIVMAP_BASE_LAYER"), "optional raster base-layer URL template, e.g. a 天地图 WMTS/XYZ URL with your own tk token (env CIVMAP_BASE_LAYER)")
 	fs.StringVar(&m.BaseAttr, "base-layer-attribution", os.Getenv("CIVMAP_BASE_LAYER_ATTRIBUTION"), "attribution shown for the base layer")
 	fs.StringVar(&m.Font, "font", os.Getenv("CIVMAP_FONT"), "CJK TrueType font file or directory for the printable posters (env CIVMAP_FONT; default: Debian's fonts-droid-fallback)")
+	fs.StringVar(&m.DispatcherToken, "dispatcher-token", os.Getenv("CIVMAP_DISPATCHER_TOKEN"), "bearer token that lets dispatchers read residents' needs in full (env CIVMAP_DISPATCHER_TOKEN; default: nobody can)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -98,6 +101,7 @@ func (m *Serve) Run(ctx context.Context) error {
 	srv, err := api.New(api.Config{
 		Store: st, Bus: live.NewBus(), PublicURL: m.PublicURL, BaseLayerURL: m.BaseLayer,
 		BaseLayerAttribution: m.BaseAttr, Logger: m.logger, PosterFont: m.Font,
+		DispatcherToken: m.DispatcherToken,
 	})
 	if err != nil {
 		return err

