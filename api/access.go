@@ -7,11 +7,12 @@ import (
 	"strings"
 
 	"civmap"
+	"civmap/tiles"
 )
 
 // PublicNeedsMaxRes is the finest H3 resolution of needs clusters the public may read (average
 // edge ~0.46 km, H3 documentation): finer cells could single out a resident's home.
-const PublicNeedsMaxRes = 8
+const PublicNeedsMaxRes = tiles.MaxClusterLayerRes
 
 // isDispatcher reports whether the request carries the configured dispatcher bearer token
 // (compared in constant time). With no token configured nobody is a dispatcher.
