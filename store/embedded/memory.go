@@ -33,6 +33,9 @@ type memory struct {
 
 	// counts[layer][res][cell] is the number of points of layer (activities or needs) in cell.
 	counts map[tiles.Layer][]map[h3.Cell]int
+	// centers caches the centre of every cell that has held a point: cluster queries filter
+	// cells by centre, and computing one is a cgo call into the H3 library.
+	centers map[h3.Cell]orb.Point
 }
 
 // item is a quadtree entry: a point and the key of its record.
@@ -52,7 +55,7 @@ func newMemory() *memory {
 		activities: map[int64]civmap.Activity{}, needs: map[int64]civmap.Need{},
 		siteTree: quadtree.New(world), venueTree: quadtree.New(world),
 		activityTree: quadtree.New(world), needsBySite: map[string]map[int64]struct{}{},
-		counts: map[tiles.Layer][]map[h3.Cell]int{},
+		counts: map[tiles.Layer][]map[h3.Cell]int{}, centers: map[h3.Cell]orb.Point{},
 	}
 	for _, l := range []tiles.Layer{tiles.LayerActivities, tiles.LayerNeeds} {
 		m.counts[l] = make([]map[h3.Cell]int, geo.MaxClusterRes+1)
@@ -141,6 +144,9 @@ func (m *memory) count(l tiles.Layer, p orb.Point, delta int) {
 		m.counts[l][r][c] += delta
 		if m.counts[l][r][c] == 0 {
 			delete(m.counts[l][r], c)
+		}
+		if _, ok := m.centers[c]; !ok && delta > 0 {
+			m.centers[c] = geo.CellCenter(c)
 		}
 	}
 }

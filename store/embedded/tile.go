@@ -28,7 +28,7 @@ func (s *Store) ClusterCounts(ctx context.Context, layer tiles.Layer, res int, b
 	defer s.mu.RUnlock()
 	var out []store.CellCount
 	for c, n := range s.mem.counts[layer][res] {
-		if bound.Contains(geo.CellCenter(c)) {
+		if bound.Contains(s.mem.centers[c]) {
 			out = append(out, store.CellCount{Cell: c, Count: n})
 		}
 	}
@@ -91,7 +91,7 @@ func (s *Store) clusterFeatures(res int, bound orb.Bound) []tiles.Feature {
 	padded := orbgeo.BoundPad(bound, pad)
 	for _, l := range []tiles.Layer{tiles.LayerActivities, tiles.LayerNeeds} {
 		for c, n := range s.mem.counts[l][res] {
-			if !padded.Contains(geo.CellCenter(c)) {
+			if !padded.Contains(s.mem.centers[c]) {
 				continue
 			}
 			p := cells[c]
