@@ -10,8 +10,10 @@ import (
 	"civmap/qr"
 )
 
+const siteURL = "https://wmsj.linxiang.example/s/430682114001"
+
 func TestEncodeShape(t *testing.T) {
-	c, err := qr.Encode(benchURL, qr.Q)
+	c, err := qr.Encode(siteURL, qr.Q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +34,7 @@ func TestEncodeShape(t *testing.T) {
 }
 
 func TestPNGWholeModules(t *testing.T) {
-	c, err := qr.Encode(benchURL, qr.Q)
+	c, err := qr.Encode(siteURL, qr.Q)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,13 +41,23 @@ func LinxiangOutline() (orb.Polygon, error) {
 }
 
 func placeLinxiang() (*Layout, error) {
-	outline, err := LinxiangOutline()
+	in, err := LinxiangInput()
 	if err != nil {
 		return nil, err
 	}
+	return Place(in)
+}
+
+// LinxiangInput is what Linxiang() lays out: the WGS-84 county outline, the county seat, and
+// the 14 towns (街道 marked urban) with their villages in code order.
+func LinxiangInput() (Input, error) {
+	outline, err := LinxiangOutline()
+	if err != nil {
+		return Input{}, err
+	}
 	divs, err := data.LinxiangDivisions()
 	if err != nil {
-		return nil, err
+		return Input{}, err
 	}
 	in := Input{Outline: outline, Seat: LinxiangSeat}
 	idx := map[string]int{}
@@ -66,5 +76,5 @@ func placeLinxiang() (*Layout, error) {
 			t.Villages = append(t.Villages, d.Code)
 		}
 	}
-	return Place(in)
+	return in, nil
 }

@@ -161,26 +161,9 @@ func TestLinxiangGolden(t *testing.T) {
 
 func mustInput(t testing.TB) placement.Input {
 	t.Helper()
-	outline, err := placement.LinxiangOutline()
+	in, err := placement.LinxiangInput()
 	if err != nil {
 		t.Fatal(err)
-	}
-	divs, err := data.LinxiangDivisions()
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := placement.Input{Outline: outline, Seat: placement.LinxiangSeat}
-	idx := map[string]int{}
-	for _, d := range divs {
-		switch d.Level {
-		case "county":
-			in.CountyCode = d.Code
-		case "town":
-			idx[d.Code] = len(in.Towns)
-			in.Towns = append(in.Towns, placement.Town{Code: d.Code, Urban: strings.HasSuffix(d.Name, "街道")})
-		case "village":
-			in.Towns[idx[d.ParentCode]].Villages = append(in.Towns[idx[d.ParentCode]].Villages, d.Code)
-		}
 	}
 	return in
 }
