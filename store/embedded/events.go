@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
-	"time"
 
 	"civmap"
 	"civmap/store"
@@ -20,15 +19,10 @@ func placePoint(p civmap.Place) (lon, lat sql.NullFloat64) {
 
 // CreateActivity validates and stores a new activity; see store.Activities.
 func (s *Store) CreateActivity(ctx context.Context, a civmap.Activity) (civmap.Activity, error) {
-	if err := a.Validate(); err != nil {
+	a, err := store.PrepareActivity(a, s.now)
+	if err != nil {
 		return civmap.Activity{}, err
 	}
-	a.Start = a.Start.UTC().Truncate(time.Microsecond)
-	a.End = a.End.UTC().Truncate(time.Microsecond)
-	if a.CreatedAt.IsZero() {
-		a.CreatedAt = s.now()
-	}
-	a.CreatedAt = a.CreatedAt.UTC().Truncate(time.Microsecond)
 
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -88,13 +82,10 @@ func (s *Store) ListActivities(ctx context.Context, f store.ActivityFilter) ([]c
 
 // CreateNeed validates and stores a new need; see store.Needs.
 func (s *Store) CreateNeed(ctx context.Context, n civmap.Need) (civmap.Need, error) {
-	if err := n.Validate(); err != nil {
+	n, err := store.PrepareNeed(n, s.now)
+	if err != nil {
 		return civmap.Need{}, err
 	}
-	if n.CreatedAt.IsZero() {
-		n.CreatedAt = s.now()
-	}
-	n.CreatedAt = n.CreatedAt.UTC().Truncate(time.Microsecond)
 
 	s.wmu.Lock()
 	defer s.wmu.Unlock()

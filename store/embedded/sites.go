@@ -233,16 +233,7 @@ func (s *Store) NearestSites(ctx context.Context, p orb.Point, k int, f store.Si
 			break
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].DistanceM != out[j].DistanceM {
-			return out[i].DistanceM < out[j].DistanceM
-		}
-		return out[i].Item.Code < out[j].Item.Code
-	})
-	if len(out) > k {
-		out = out[:k]
-	}
-	return out, nil
+	return store.SortNear(out, k), nil
 }
 
 // Venue returns one venue; ENOTFOUND if there is none.

@@ -122,15 +122,10 @@ func scanActivity(r pgx.Row) (civmap.Activity, error) {
 // CreateActivity validates and stores a new activity with its H3 cells, in one statement; see
 // store.Activities. IDs come from a sequence: 1, 2, 3 … in insertion order on a fresh database.
 func (s *Store) CreateActivity(ctx context.Context, a civmap.Activity) (civmap.Activity, error) {
-	if err := a.Validate(); err != nil {
+	a, err := store.PrepareActivity(a, s.now)
+	if err != nil {
 		return civmap.Activity{}, err
 	}
-	a.Start = a.Start.UTC().Truncate(time.Microsecond)
-	a.End = a.End.UTC().Truncate(time.Microsecond)
-	if a.CreatedAt.IsZero() {
-		a.CreatedAt = s.now()
-	}
-	a.CreatedAt = a.CreatedAt.UTC().Truncate(time.Microsecond)
 	cells, res, clon, clat, hex, err := cellsOf(a.Location.Point)
 	if err != nil {
 		return civmap.Activity{}, fmt.Errorf("postgis: activity cells: %w", err)
@@ -203,13 +198,10 @@ func scanNeed(r pgx.Row) (civmap.Need, error) {
 // CreateNeed validates and stores a new need with its H3 cells, in one statement; see
 // store.Needs.
 func (s *Store) CreateNeed(ctx context.Context, n civmap.Need) (civmap.Need, error) {
-	if err := n.Validate(); err != nil {
+	n, err := store.PrepareNeed(n, s.now)
+	if err != nil {
 		return civmap.Need{}, err
 	}
-	if n.CreatedAt.IsZero() {
-		n.CreatedAt = s.now()
-	}
-	n.CreatedAt = n.CreatedAt.UTC().Truncate(time.Microsecond)
 	cells, res, clon, clat, hex, err := cellsOf(n.Location.Point)
 	if err != nil {
 		return civmap.Need{}, fmt.Errorf("postgis: need cells: %w", err)
