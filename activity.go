@@ -33,6 +33,7 @@ type Activity struct {
 	SiteCode    string   // the site the activity belongs to ("" for a bare point far from any)
 	Location    Location // resolved position of Place
 	Status      ActivityStatus
+	Moderation  Moderation // hidden from public view by staff
 	Demo        bool
 	CreatedAt   time.Time
 }
@@ -74,6 +75,9 @@ func (a *Activity) Validate() error {
 	default:
 		return FieldErrorf("status", "unknown status %q (want planned or cancelled)", a.Status)
 	}
+	if err := a.Moderation.Validate(); err != nil {
+		return err
+	}
 	return a.Location.Validate()
 }
 
@@ -85,4 +89,26 @@ func (a *Activity) Current(t time.Time) bool {
 // Upcoming reports whether the activity starts after t.
 func (a *Activity) Upcoming(t time.Time) bool {
 	return a.Status != ActivityCancelled && a.Start.After(t)
+}
+
+// MaxReasonChars limits a moderation reason, in characters.
+const MaxReasonChars = 200
+
+// Moderation is staff's decision to hide an activity or need from public view (moderation of
+// spam or abuse). Hidden records stay stored and visible to staff in scope, with the reason.
+type Moderation struct {
+	Hidden bool
+	Reason string // why it is hidden: required when Hidden, "" otherwise
+}
+
+// Validate checks the reason: required (at most MaxReasonChars) when hidden, empty otherwise.
+// Errors are EINVALID naming "reason".
+func (m Moderation) Validate() error {
+	if !m.Hidden {
+		if m.Reason != "" {
+			return FieldErrorf("reason", "a reason is given only when hiding")
+		}
+		return nil
+	}
+	return validateText("reason", m.Reason, MaxReasonChars, true)
 }

@@ -3,6 +3,7 @@ package civmap
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Application error codes. Each maps to one HTTP status in package api.
@@ -13,7 +14,9 @@ const (
 	ENOTFOUND     = "not_found"    // no such entity
 	ETOOLARGE     = "too_large"    // the input is over a documented size limit
 	EUNAVAILABLE  = "unavailable"  // a dependency (database, font, …) is missing; retry after fixing it
-	EUNAUTHORIZED = "unauthorized" // the request lacks the credentials this data needs
+	EUNAUTHORIZED = "unauthorized" // the request lacks valid credentials (not signed in)
+	EFORBIDDEN    = "forbidden"    // signed in, but the role or scope does not allow it
+	ETOOMANY      = "too_many"     // a rate limit or sign-in back-off applies; retry after Error.Retry
 )
 
 // Error is civmap's application error: a code, a message safe to show to the user, and, for
@@ -22,6 +25,7 @@ type Error struct {
 	Code    string
 	Field   string
 	Message string
+	Retry   time.Duration // for ETOOMANY: how long until a retry may succeed
 }
 
 // Error implements the error interface.
@@ -73,4 +77,13 @@ func ErrorField(err error) string {
 		return e.Field
 	}
 	return ""
+}
+
+// ErrorRetry returns how long the caller should wait before retrying (ETOOMANY), or 0.
+func ErrorRetry(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Retry
+	}
+	return 0
 }

@@ -29,9 +29,18 @@ type Need struct {
 	SiteCode    string   // the site responsible for it
 	Location    Location // resolved position of Place
 	Status      NeedStatus
+	Moderation  Moderation // hidden from public view by staff
 	Demo        bool
 	CreatedAt   time.Time
+	// DedupeKey identifies a submission (a hash of the client and what it sent, never the
+	// client's address itself): the same key again within NeedDedupeWindow is the same need.
+	// "" turns de-duplication off (staff entries, imports, demo data).
+	DedupeKey string
 }
+
+// NeedDedupeWindow is how long an identical submission from the same client is answered with
+// the need it first created instead of storing another (the accounts issue, #8).
+const NeedDedupeWindow = 10 * time.Minute
 
 // Validate checks a need before it is stored. It returns an EINVALID error naming the field.
 func (n *Need) Validate() error {
@@ -43,6 +52,12 @@ func (n *Need) Validate() error {
 	}
 	if !contains(NeedStatuses, n.Status) {
 		return FieldErrorf("status", "unknown status %q", n.Status)
+	}
+	if len(n.DedupeKey) > 128 {
+		return FieldErrorf("dedupe_key", "dedupe key is longer than 128 bytes")
+	}
+	if err := n.Moderation.Validate(); err != nil {
+		return err
 	}
 	return n.Location.Validate()
 }

@@ -45,7 +45,7 @@ func (s *Server) createNeed(r *http.Request, req needRequest) (civmap.Need, erro
 	if err != nil {
 		return n, err
 	}
-	if n, err = s.cfg.Store.CreateNeed(r.Context(), n); err != nil {
+	if n, _, err = s.cfg.Store.CreateNeed(r.Context(), n); err != nil {
 		return n, err
 	}
 	// Events are public: they carry the site's point, never the resident's.

@@ -55,7 +55,7 @@ func load(tb testing.TB, st store.Store) {
 	}
 	for i := 0; i < extraNeeds; i++ {
 		p := pt()
-		if _, err := st.CreateNeed(ctx, civmap.Need{Category: civmap.NeedCategories[i%12], Description: "需求",
+		if _, _, err := st.CreateNeed(ctx, civmap.Need{Category: civmap.NeedCategories[i%12], Description: "需求",
 			Place: civmap.Place{Point: &p}, Location: civmap.Location{Point: p, Source: civmap.CoordImported, Precision: civmap.PrecisionExact},
 			Status: civmap.NeedSubmitted, CreatedAt: storetest.FixtureNow}); err != nil {
 			tb.Fatal(err)

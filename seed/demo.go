@@ -151,7 +151,7 @@ func LoadDemo(ctx context.Context, st store.Store, now time.Time) (int, error) {
 		}
 	}
 	for _, n := range needs {
-		if _, err := st.CreateNeed(ctx, n); err != nil {
+		if _, _, err := st.CreateNeed(ctx, n); err != nil {
 			return 0, err
 		}
 	}

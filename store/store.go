@@ -2,8 +2,10 @@
 // follow the same contract, checked by one conformance suite (store/storetest): store/embedded
 // (the zero-setup default: a SQLite file plus in-memory indexes) and store/postgis (production).
 //
-// Every method takes a context; every write is durable before it returns nil. Errors are
-// *civmap.Error values with the codes each method names; anything else is EINTERNAL.
+// Every method takes a context; every write is durable before it returns nil and appends its
+// audit record (NewAudit: the actor comes from the context, civmap.WithActor) in the same
+// transaction. Errors are *civmap.Error values with the codes each method names; anything else
+// is EINTERNAL.
 package store
 
 import (
@@ -27,7 +29,11 @@ type Store interface {
 	Needs
 	Clusters
 	Tiler
-	// Version is a number that changes whenever stored data changes; caches key on it.
+	Accounts
+	Throttle
+	Audit
+	// Version is a number that changes whenever data that tiles, lists or pages show changes
+	// (not on account, session or audit writes); caches key on it.
 	Version(ctx context.Context) (int64, error)
 	Close() error
 }
@@ -76,6 +82,12 @@ type Sites interface {
 	Put(ctx context.Context, b Batch) (BatchResult, error)
 	// Site returns the site with code; ENOTFOUND if there is none.
 	Site(ctx context.Context, code string) (civmap.Site, error)
+	// SiteChain returns the codes from the place with code up to the top of the network: for a
+	// site, its own code, its parent's, … the center's; for a venue, the venue's code followed
+	// by its site's chain (a code shared by a site and a venue names the site). The chain ends
+	// early at a parent that does not exist, and after 16 codes. ENOTFOUND when no site or
+	// venue has code. Authorization decides scope with it (auth.InScope).
+	SiteChain(ctx context.Context, code string) ([]string, error)
 	// ListSites returns the sites matching f, ordered by code.
 	ListSites(ctx context.Context, f SiteFilter) ([]civmap.Site, error)
 	// NearestSites returns up to k sites nearest to p (WGS-84 lon/lat) by great-circle
@@ -134,6 +146,15 @@ type Activities interface {
 	Activity(ctx context.Context, id int64) (civmap.Activity, error)
 	// ListActivities returns the activities matching f, ordered by start time then id.
 	ListActivities(ctx context.Context, f ActivityFilter) ([]civmap.Activity, error)
+	// UpdateActivity validates a and replaces the stored activity a.ID with it (everything but
+	// ID, CreatedAt, Demo and Moderation, which stay as stored), moving its point and cluster
+	// cells when its Location changed. ENOTFOUND, EINVALID.
+	UpdateActivity(ctx context.Context, a civmap.Activity) (civmap.Activity, error)
+	// Moderate sets the moderation of the activity (kind civmap.KindActivity) or need
+	// (civmap.KindNeed) with id: a hidden record leaves public lists, tiles, cluster counts
+	// and pages, and comes back when unhidden. Audited as civmap.AuditHide or AuditUnhide with
+	// the reason; setting the moderation it already has changes nothing. ENOTFOUND, EINVALID.
+	Moderate(ctx context.Context, kind string, id int64, m civmap.Moderation) error
 }
 
 // ActivityFilter narrows ListActivities; zero fields do not filter.
@@ -142,13 +163,19 @@ type ActivityFilter struct {
 	EndAfter time.Time  // activities that end after this instant (current and upcoming)
 	Bound    *orb.Bound // WGS-84 lon/lat degrees
 	Limit    int        // at most this many (0: no limit)
+	// IncludeHidden includes activities hidden by moderation (for staff); without it they
+	// are left out.
+	IncludeHidden bool
 }
 
 // Needs stores residents' needs.
 type Needs interface {
 	// CreateNeed validates and stores a new need, assigning ID and CreatedAt (when zero), and
-	// updates the cluster counts in the same transaction. EINVALID for bad input.
-	CreateNeed(ctx context.Context, n civmap.Need) (civmap.Need, error)
+	// updates the cluster counts in the same transaction; it returns Inserted. When n.DedupeKey
+	// is set and a need with the same key was created less than civmap.NeedDedupeWindow before
+	// n.CreatedAt, it stores nothing and returns that need and Unchanged (also when two such
+	// submissions race, on any number of instances). EINVALID for bad input.
+	CreateNeed(ctx context.Context, n civmap.Need) (civmap.Need, Change, error)
 	// Need returns one need; ENOTFOUND if there is none.
 	Need(ctx context.Context, id int64) (civmap.Need, error)
 	// ListNeeds returns the needs matching f, newest first.
@@ -161,6 +188,9 @@ type NeedFilter struct {
 	Status   civmap.NeedStatus
 	Bound    *orb.Bound
 	Limit    int
+	// IncludeHidden includes needs hidden by moderation (for staff); without it they are left
+	// out.
+	IncludeHidden bool
 }
 
 // CellCount is the number of points of a layer in one H3 cell.
@@ -171,8 +201,8 @@ type CellCount struct {
 
 // Clusters answers H3 cell counts, kept current on every write.
 type Clusters interface {
-	// ClusterCounts returns, for layer activities or needs, the non-zero counts of the cells of
-	// resolution res (geo.MinClusterRes–geo.MaxClusterRes) whose centre lies in bound, ordered
+	// ClusterCounts returns, for layer activities or needs, the non-zero counts (records hidden
+	// by moderation not counted) of the cells of resolution res (geo.MinClusterRes–geo.MaxClusterRes) whose centre lies in bound, ordered
 	// by cell. EINVALID for another layer or resolution.
 	ClusterCounts(ctx context.Context, layer tiles.Layer, res int, bound orb.Bound) ([]CellCount, error)
 }
@@ -183,6 +213,7 @@ type Tiler interface {
 	// tile with the properties of tiles.Fields, extent 4096 and buffer 64; nil for an empty tile.
 	// The needs layer draws each need at its responsible site's point (tiles.NeedFeature),
 	// picked by that point, and leaves out needs whose site is unknown; a need's own Location
-	// (possibly a resident's home) is never drawn.
+	// (possibly a resident's home) is never drawn. Activities and needs hidden by moderation
+	// are left out.
 	Tile(ctx context.Context, layers []tiles.Layer, t maptile.Tile) ([]byte, error)
 }

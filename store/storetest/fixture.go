@@ -160,7 +160,7 @@ func (f Fixture) Load(ctx context.Context, st store.Store) error {
 		}
 	}
 	for i, n := range f.Needs {
-		if _, err := st.CreateNeed(ctx, n); err != nil {
+		if _, _, err := st.CreateNeed(ctx, n); err != nil {
 			return fmt.Errorf("need %d: %w", i, err)
 		}
 	}

@@ -114,7 +114,7 @@ func (m Moves) Create(ctx context.Context, st store.Store) error {
 		}
 	}
 	for i, n := range m.Needs {
-		if _, err := st.CreateNeed(ctx, n); err != nil {
+		if _, _, err := st.CreateNeed(ctx, n); err != nil {
 			return fmt.Errorf("moves: need %d: %w", i, err)
 		}
 	}

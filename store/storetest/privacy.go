@@ -53,15 +53,15 @@ func testNeedsAtSite(t *testing.T, st store.Store, f Fixture) {
 			SiteCode: siteCode, Location: civmap.Location{Point: p, Source: civmap.CoordImported, Precision: civmap.PrecisionExact},
 			Status: civmap.NeedSubmitted, CreatedAt: FixtureNow}
 	}
-	resident, err := st.CreateNeed(ctx, need(home, site.Code))
+	resident, _, err := st.CreateNeed(ctx, need(home, site.Code))
 	if err != nil {
 		t.Fatal(err)
 	}
-	orphan, err := st.CreateNeed(ctx, need(elsewhere, ""))
+	orphan, _, err := st.CreateNeed(ctx, need(elsewhere, ""))
 	if err != nil {
 		t.Fatal(err)
 	}
-	unknown, err := st.CreateNeed(ctx, need(home, "430682999999"))
+	unknown, _, err := st.CreateNeed(ctx, need(home, "430682999999"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,6 +47,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Moves", func(t *testing.T) { testMoves(t, open(t), f) })
 	t.Run("Invalid", func(t *testing.T) { testInvalid(t, open(t), f) })
 	t.Run("Version", func(t *testing.T) { testVersion(t, open(t), f) })
+	t.Run("Records", func(t *testing.T) { RunRecords(t, open) })
+	t.Run("Accounts", func(t *testing.T) { RunAccounts(t, open) })
 }
 
 func wantCode(t *testing.T, what string, err error, code, field string) {
@@ -724,7 +726,7 @@ func testInvalid(t *testing.T, st store.Store, f Fixture) {
 	wantCode(t, "activity at lat 95", err, civmap.EINVALID, "lat")
 	n := f.Needs[0]
 	n.Category = "不存在"
-	_, err = st.CreateNeed(ctx, n)
+	_, _, err = st.CreateNeed(ctx, n)
 	wantCode(t, "need of an unknown category", err, civmap.EINVALID, "category")
 	// Rejected writes use no id: the next ones are 1.
 	got, err := st.CreateActivity(ctx, f.Activities[0])
@@ -733,7 +735,7 @@ func testInvalid(t *testing.T, st store.Store, f Fixture) {
 	}
 	nz := f.Needs[1]
 	nz.CreatedAt = time.Time{}
-	gotN, err := st.CreateNeed(ctx, nz)
+	gotN, _, err := st.CreateNeed(ctx, nz)
 	if err != nil || gotN.ID != 1 || gotN.CreatedAt.IsZero() || gotN.CreatedAt.Location() != time.UTC {
 		t.Errorf("first need: id %d, created %v, %v; want id 1 and a UTC creation time", gotN.ID, gotN.CreatedAt, err)
 	}
@@ -762,7 +764,7 @@ func testVersion(t *testing.T, st store.Store, f Fixture) {
 	if v2 == v1 {
 		t.Error("Version did not change after an activity")
 	}
-	if _, err := st.CreateNeed(ctx, f.Needs[0]); err != nil {
+	if _, _, err := st.CreateNeed(ctx, f.Needs[0]); err != nil {
 		t.Fatal(err)
 	}
 	if v3, _ := st.Version(ctx); v3 == v2 {
