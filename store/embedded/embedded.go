@@ -27,15 +27,17 @@ import (
 var migrations embed.FS
 
 // Store is the embedded store. It is safe for concurrent use; writes are serialised.
+//
+// Sites, venues, areas, activities and needs are served from memory; accounts, sessions, API
+// tokens, the sign-in throttle and the audit log are read and written with SQL on every call
+// (the embedded direct type, which Shared also serves to commands running beside a server).
 type Store struct {
-	db      *sql.DB
+	direct           // db, the writer mutex and the clock; accounts, throttle and audit
 	lock    *os.File // flock on path+".lock": one process per data file
 	path    string
-	wmu     sync.Mutex   // serialises writers so the memory state follows commit order
 	mu      sync.RWMutex // guards mem
 	mem     *memory
 	version atomic.Int64
-	now     func() time.Time
 }
 
 var _ store.Store = (*Store)(nil)
@@ -58,14 +60,15 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
-	db, err := sql.Open("sqlite", dsn)
+	db, err := sql.Open("sqlite", dsn(path, ""))
 	if err != nil {
 		lock.Close()
 		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
 	}
-	db.SetMaxOpenConns(1) // one writer; reads are served from memory
-	s := &Store{db: db, lock: lock, path: path, now: time.Now}
+	// Writers are serialised by the writer mutex; a few connections let account, session and
+	// audit reads (SQL, not memory) go on during a long write (WAL readers never wait).
+	db.SetMaxOpenConns(maxConns)
+	s := &Store{direct: direct{db: db, wmu: new(sync.Mutex), now: time.Now}, lock: lock, path: path}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -78,6 +81,24 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	s.mem = mem
 	s.version.Store(1)
 	return s, nil
+}
+
+// maxConns bounds the data file's connections per process.
+const maxConns = 4
+
+// dsn is the modernc.org/sqlite data source name of the data file at path: WAL journal,
+// synchronous=FULL (a commit is on disk before it returns), a 10 s busy timeout (another
+// connection or process holding the write lock is waited for), foreign keys, and write
+// transactions that take the write lock at BEGIN (BEGIN IMMEDIATE: a transaction that reads
+// before it writes cannot fail with SQLITE_BUSY half-way when another process wrote). mode is
+// "" (read-write, created when missing) or an SQLite URI mode such as "rw" (must exist).
+func dsn(path, mode string) string {
+	d := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)" +
+		"&_pragma=foreign_keys(1)&_txlock=immediate"
+	if mode != "" {
+		d += "&mode=" + mode
+	}
+	return d
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -97,5 +118,6 @@ func (s *Store) Path() string { return s.path }
 // Close closes the data file and releases its lock.
 func (s *Store) Close() error { return errors.Join(s.db.Close(), s.lock.Close()) }
 
-// Version changes whenever stored data changes (it counts writes since Open).
+// Version changes whenever data that tiles, lists or pages show changes (it counts such writes
+// since Open); account, session, throttle and audit writes leave it alone. Never an error.
 func (s *Store) Version(ctx context.Context) (int64, error) { return s.version.Load(), nil }

@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -17,7 +18,9 @@ func placePoint(p civmap.Place) (lon, lat sql.NullFloat64) {
 	return sql.NullFloat64{Float64: p.Point[0], Valid: true}, sql.NullFloat64{Float64: p.Point[1], Valid: true}
 }
 
-// CreateActivity validates and stores a new activity; see store.Activities.
+// CreateActivity validates and stores a new activity, assigning ID and CreatedAt (when zero),
+// and appends its audit record (civmap.AuditCreate) in the same transaction; see
+// store.Activities. EINVALID for bad input.
 func (s *Store) CreateActivity(ctx context.Context, a civmap.Activity) (civmap.Activity, error) {
 	a, err := store.PrepareActivity(a, s.now)
 	if err != nil {
@@ -26,18 +29,26 @@ func (s *Store) CreateActivity(ctx context.Context, a civmap.Activity) (civmap.A
 
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	plon, plat := placePoint(a.Place)
-	r, err := s.db.ExecContext(ctx, `INSERT INTO activities (title, content_area, platform, start_us, end_us,
-		place_code, place_lon, place_lat, site_code, lon, lat, coord_source, precision, status, demo, created_us)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		a.Title, a.ContentArea, a.Platform, a.Start.UnixMicro(), a.End.UnixMicro(), a.Place.Code, plon, plat,
-		a.SiteCode, a.Location.Point[0], a.Location.Point[1], a.Location.Source, a.Location.Precision, a.Status,
-		a.Demo, a.CreatedAt.UnixMicro())
+	now := s.clock()
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return civmap.Activity{}, fmt.Errorf("embedded: insert activity: %w", err)
 	}
-	if a.ID, err = r.LastInsertId(); err != nil {
+	defer tx.Rollback()
+	plon, plat := placePoint(a.Place)
+	if err := tx.QueryRowContext(ctx, `INSERT INTO activities (title, content_area, platform, start_us, end_us,
+		place_code, place_lon, place_lat, site_code, lon, lat, coord_source, precision, status, demo, created_us,
+		hidden, hidden_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+		a.Title, a.ContentArea, a.Platform, a.Start.UnixMicro(), a.End.UnixMicro(), a.Place.Code, plon, plat,
+		a.SiteCode, a.Location.Point[0], a.Location.Point[1], a.Location.Source, a.Location.Precision, a.Status,
+		a.Demo, a.CreatedAt.UnixMicro(), a.Moderation.Hidden, a.Moderation.Reason).Scan(&a.ID); err != nil {
 		return civmap.Activity{}, fmt.Errorf("embedded: insert activity: %w", err)
+	}
+	if err := appendAudit(ctx, tx, store.NewAudit(ctx, now, civmap.AuditCreate, civmap.KindActivity, idString(a.ID), nil, a, "")); err != nil {
+		return civmap.Activity{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return civmap.Activity{}, fmt.Errorf("embedded: insert activity: commit: %w", err)
 	}
 	s.mu.Lock()
 	s.mem.addActivity(a)
@@ -57,12 +68,13 @@ func (s *Store) Activity(ctx context.Context, id int64) (civmap.Activity, error)
 	return a, nil
 }
 
-// ListActivities returns the activities matching f, ordered by start time then id.
+// ListActivities returns the activities matching f, ordered by start time then id; those hidden
+// by moderation only with f.IncludeHidden. Never an error.
 func (s *Store) ListActivities(ctx context.Context, f store.ActivityFilter) ([]civmap.Activity, error) {
 	s.mu.RLock()
 	var out []civmap.Activity
 	for _, a := range s.mem.activities {
-		if (f.SiteCode == "" || a.SiteCode == f.SiteCode) && (f.EndAfter.IsZero() || a.End.After(f.EndAfter)) &&
+		if (f.IncludeHidden || !a.Moderation.Hidden) && (f.SiteCode == "" || a.SiteCode == f.SiteCode) && (f.EndAfter.IsZero() || a.End.After(f.EndAfter)) &&
 			(f.Bound == nil || f.Bound.Contains(a.Location.Point)) {
 			out = append(out, a)
 		}
@@ -80,31 +92,64 @@ func (s *Store) ListActivities(ctx context.Context, f store.ActivityFilter) ([]c
 	return out, nil
 }
 
-// CreateNeed validates and stores a new need; see store.Needs.
-func (s *Store) CreateNeed(ctx context.Context, n civmap.Need) (civmap.Need, error) {
+// CreateNeed validates and stores a new need, assigning ID and CreatedAt (when zero), and
+// appends its audit record (civmap.AuditCreate) in the same transaction; it returns Inserted.
+// When n.DedupeKey is set and a need with the same key was created less than
+// civmap.NeedDedupeWindow from n.CreatedAt (before or after it: racing submissions reach the
+// writer in any order), it writes nothing and returns the earliest such need and Unchanged.
+// See store.Needs. EINVALID for bad input.
+func (s *Store) CreateNeed(ctx context.Context, n civmap.Need) (civmap.Need, store.Change, error) {
 	n, err := store.PrepareNeed(n, s.now)
 	if err != nil {
-		return civmap.Need{}, err
+		return civmap.Need{}, "", err
 	}
 
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	plon, plat := placePoint(n.Place)
-	r, err := s.db.ExecContext(ctx, `INSERT INTO needs (category, description, place_code, place_lon, place_lat,
-		site_code, lon, lat, coord_source, precision, status, demo, created_us) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		n.Category, n.Description, n.Place.Code, plon, plat, n.SiteCode, n.Location.Point[0], n.Location.Point[1],
-		n.Location.Source, n.Location.Precision, n.Status, n.Demo, n.CreatedAt.UnixMicro())
+	now := s.clock()
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return civmap.Need{}, fmt.Errorf("embedded: insert need: %w", err)
+		return civmap.Need{}, "", fmt.Errorf("embedded: insert need: %w", err)
 	}
-	if n.ID, err = r.LastInsertId(); err != nil {
-		return civmap.Need{}, fmt.Errorf("embedded: insert need: %w", err)
+	defer tx.Rollback()
+	if n.DedupeKey != "" {
+		var id int64
+		err := tx.QueryRowContext(ctx, `SELECT id FROM needs WHERE dedupe_key = ? AND created_us > ? AND created_us < ?
+			ORDER BY created_us, id LIMIT 1`, n.DedupeKey, n.CreatedAt.Add(-civmap.NeedDedupeWindow).UnixMicro(),
+			n.CreatedAt.Add(civmap.NeedDedupeWindow).UnixMicro()).Scan(&id)
+		switch {
+		case err == nil:
+			s.mu.RLock()
+			first, ok := s.mem.needs[id]
+			s.mu.RUnlock()
+			if ok {
+				return first, store.Unchanged, nil
+			}
+			return civmap.Need{}, "", fmt.Errorf("embedded: need %d is in the data file but not in memory", id)
+		case !errors.Is(err, sql.ErrNoRows):
+			return civmap.Need{}, "", fmt.Errorf("embedded: find a duplicate need: %w", err)
+		}
+	}
+	plon, plat := placePoint(n.Place)
+	if err := tx.QueryRowContext(ctx, `INSERT INTO needs (category, description, place_code, place_lon, place_lat,
+		site_code, lon, lat, coord_source, precision, status, demo, created_us, hidden, hidden_reason, dedupe_key)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+		n.Category, n.Description, n.Place.Code, plon, plat, n.SiteCode, n.Location.Point[0], n.Location.Point[1],
+		n.Location.Source, n.Location.Precision, n.Status, n.Demo, n.CreatedAt.UnixMicro(), n.Moderation.Hidden,
+		n.Moderation.Reason, n.DedupeKey).Scan(&n.ID); err != nil {
+		return civmap.Need{}, "", fmt.Errorf("embedded: insert need: %w", err)
+	}
+	if err := appendAudit(ctx, tx, store.NewAudit(ctx, now, civmap.AuditCreate, civmap.KindNeed, idString(n.ID), nil, n, "")); err != nil {
+		return civmap.Need{}, "", err
+	}
+	if err := tx.Commit(); err != nil {
+		return civmap.Need{}, "", fmt.Errorf("embedded: insert need: commit: %w", err)
 	}
 	s.mu.Lock()
 	s.mem.addNeed(n)
 	s.mu.Unlock()
 	s.version.Add(1)
-	return n, nil
+	return n, store.Inserted, nil
 }
 
 // Need returns one need; ENOTFOUND if there is none.
@@ -118,12 +163,13 @@ func (s *Store) Need(ctx context.Context, id int64) (civmap.Need, error) {
 	return n, nil
 }
 
-// ListNeeds returns the needs matching f, newest first (ties: higher id first).
+// ListNeeds returns the needs matching f, newest first (ties: higher id first); those hidden by
+// moderation only with f.IncludeHidden. Never an error.
 func (s *Store) ListNeeds(ctx context.Context, f store.NeedFilter) ([]civmap.Need, error) {
 	s.mu.RLock()
 	var out []civmap.Need
 	for _, n := range s.mem.needs {
-		if (f.SiteCode == "" || n.SiteCode == f.SiteCode) && (f.Status == "" || n.Status == f.Status) &&
+		if (f.IncludeHidden || !n.Moderation.Hidden) && (f.SiteCode == "" || n.SiteCode == f.SiteCode) && (f.Status == "" || n.Status == f.Status) &&
 			(f.Bound == nil || f.Bound.Contains(n.Location.Point)) {
 			out = append(out, n)
 		}

@@ -90,21 +90,70 @@ func (m *memory) putVenue(v civmap.Venue) {
 	m.venueTree.Add(item{p: v.Location.Point, code: v.Code})
 }
 
+// addActivity adds a new activity: to the map, and to the quadtree and counts unless it is
+// hidden by moderation (tiles and clusters show visible records only).
 func (m *memory) addActivity(a civmap.Activity) {
 	m.activities[a.ID] = a
-	m.activityTree.Add(item{p: a.Location.Point, id: a.ID})
-	m.count(tiles.LayerActivities, a.Location.Point, +1)
+	m.indexActivity(a, +1)
 }
 
+// indexActivity adds (delta +1) or removes (−1) a visible activity's quadtree entry and counts;
+// a hidden activity has none.
+func (m *memory) indexActivity(a civmap.Activity, delta int) {
+	if a.Moderation.Hidden {
+		return
+	}
+	if delta > 0 {
+		m.activityTree.Add(item{p: a.Location.Point, id: a.ID})
+	} else {
+		m.activityTree.Remove(item{p: a.Location.Point, id: a.ID}, sameID(a.ID))
+	}
+	m.count(tiles.LayerActivities, a.Location.Point, delta)
+}
+
+// replaceActivity stores a in place of the activity with its id, moving its quadtree entry and
+// counts (and adding or removing them when its moderation changed).
+func (m *memory) replaceActivity(a civmap.Activity) {
+	if old, ok := m.activities[a.ID]; ok {
+		m.indexActivity(old, -1)
+	}
+	m.addActivity(a)
+}
+
+// addNeed adds a new need: to the map, and to needsBySite and the counts unless it is hidden.
 func (m *memory) addNeed(n civmap.Need) {
 	m.needs[n.ID] = n
-	ids := m.needsBySite[n.SiteCode]
-	if ids == nil {
-		ids = map[int64]struct{}{}
-		m.needsBySite[n.SiteCode] = ids
+	m.indexNeed(n, +1)
+}
+
+// indexNeed adds (delta +1) or removes (−1) a visible need's entry in needsBySite and its
+// counts; a hidden need has none.
+func (m *memory) indexNeed(n civmap.Need, delta int) {
+	if n.Moderation.Hidden {
+		return
 	}
-	ids[n.ID] = struct{}{}
-	m.count(tiles.LayerNeeds, n.Location.Point, +1)
+	ids := m.needsBySite[n.SiteCode]
+	if delta > 0 {
+		if ids == nil {
+			ids = map[int64]struct{}{}
+			m.needsBySite[n.SiteCode] = ids
+		}
+		ids[n.ID] = struct{}{}
+	} else {
+		delete(ids, n.ID)
+		if len(ids) == 0 {
+			delete(m.needsBySite, n.SiteCode)
+		}
+	}
+	m.count(tiles.LayerNeeds, n.Location.Point, delta)
+}
+
+// replaceNeed stores n in place of the need with its id, moving its index entries.
+func (m *memory) replaceNeed(n civmap.Need) {
+	if old, ok := m.needs[n.ID]; ok {
+		m.indexNeed(old, -1)
+	}
+	m.addNeed(n)
 }
 
 // moveActivity gives activity id a new location, moving its quadtree entry and cluster counts.
@@ -113,12 +162,8 @@ func (m *memory) moveActivity(id int64, loc civmap.Location) {
 	if !ok {
 		return
 	}
-	m.activityTree.Remove(item{p: a.Location.Point, id: id}, sameID(id))
-	m.count(tiles.LayerActivities, a.Location.Point, -1)
 	a.Location = loc
-	m.activities[id] = a
-	m.activityTree.Add(item{p: loc.Point, id: id})
-	m.count(tiles.LayerActivities, loc.Point, +1)
+	m.replaceActivity(a)
 }
 
 // moveNeed gives need id a new location, moving its cluster counts (the needs layer draws needs
@@ -128,10 +173,8 @@ func (m *memory) moveNeed(id int64, loc civmap.Location) {
 	if !ok {
 		return
 	}
-	m.count(tiles.LayerNeeds, n.Location.Point, -1)
 	n.Location = loc
-	m.needs[id] = n
-	m.count(tiles.LayerNeeds, loc.Point, +1)
+	m.replaceNeed(n)
 }
 
 // count adds delta to the cells holding p at every kept resolution.
@@ -154,23 +197,35 @@ func (m *memory) count(l tiles.Layer, p orb.Point, delta int) {
 // fromMicros converts stored Unix microseconds to a UTC time.
 func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
 
-// load reads every table into a new memory.
+const siteColumns = `code, id, name, level, parent_code, division_code, address, lon, lat, coord_source,
+	precision, demo, updated_us`
+
+// scanSite reads a site selected with siteColumns.
+func scanSite(row scanner) (civmap.Site, error) {
+	var s civmap.Site
+	var us int64
+	if err := row.Scan(&s.Code, &s.ID, &s.Name, &s.Level, &s.ParentCode, &s.DivisionCode, &s.Address,
+		&s.Location.Point[0], &s.Location.Point[1], &s.Location.Source, &s.Location.Precision, &s.Demo, &us); err != nil {
+		return civmap.Site{}, err
+	}
+	s.UpdatedAt = fromMicros(us)
+	return s, nil
+}
+
+// load reads the tables of sites, venues, areas, activities and needs into a new memory
+// (hidden activities and needs in the maps only, not in the tile and cluster indexes).
 func load(ctx context.Context, db *sql.DB) (*memory, error) {
 	m := newMemory()
-	rows, err := db.QueryContext(ctx, `SELECT code, id, name, level, parent_code, division_code, address,
-		lon, lat, coord_source, precision, demo, updated_us FROM sites`)
+	rows, err := db.QueryContext(ctx, `SELECT `+siteColumns+` FROM sites`)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
-		var s civmap.Site
-		var us int64
-		if err := rows.Scan(&s.Code, &s.ID, &s.Name, &s.Level, &s.ParentCode, &s.DivisionCode, &s.Address,
-			&s.Location.Point[0], &s.Location.Point[1], &s.Location.Source, &s.Location.Precision, &s.Demo, &us); err != nil {
+		s, err := scanSite(rows)
+		if err != nil {
 			rows.Close()
 			return nil, err
 		}
-		s.UpdatedAt = fromMicros(us)
 		m.putSite(s)
 	}
 	if err := closeRows(rows); err != nil {
@@ -221,7 +276,8 @@ func load(ctx context.Context, db *sql.DB) (*memory, error) {
 	}
 
 	rows, err = db.QueryContext(ctx, `SELECT id, title, content_area, platform, start_us, end_us, place_code,
-		place_lon, place_lat, site_code, lon, lat, coord_source, precision, status, demo, created_us FROM activities`)
+		place_lon, place_lat, site_code, lon, lat, coord_source, precision, status, demo, created_us, hidden,
+		hidden_reason FROM activities`)
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +287,7 @@ func load(ctx context.Context, db *sql.DB) (*memory, error) {
 		var plon, plat sql.NullFloat64
 		if err := rows.Scan(&a.ID, &a.Title, &a.ContentArea, &a.Platform, &startUS, &endUS, &a.Place.Code,
 			&plon, &plat, &a.SiteCode, &a.Location.Point[0], &a.Location.Point[1], &a.Location.Source,
-			&a.Location.Precision, &a.Status, &a.Demo, &createdUS); err != nil {
+			&a.Location.Precision, &a.Status, &a.Demo, &createdUS, &a.Moderation.Hidden, &a.Moderation.Reason); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -246,7 +302,8 @@ func load(ctx context.Context, db *sql.DB) (*memory, error) {
 	}
 
 	rows, err = db.QueryContext(ctx, `SELECT id, category, description, place_code, place_lon, place_lat,
-		site_code, lon, lat, coord_source, precision, status, demo, created_us FROM needs`)
+		site_code, lon, lat, coord_source, precision, status, demo, created_us, hidden, hidden_reason, dedupe_key
+		FROM needs`)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +313,7 @@ func load(ctx context.Context, db *sql.DB) (*memory, error) {
 		var plon, plat sql.NullFloat64
 		if err := rows.Scan(&n.ID, &n.Category, &n.Description, &n.Place.Code, &plon, &plat, &n.SiteCode,
 			&n.Location.Point[0], &n.Location.Point[1], &n.Location.Source, &n.Location.Precision, &n.Status,
-			&n.Demo, &createdUS); err != nil {
+			&n.Demo, &createdUS, &n.Moderation.Hidden, &n.Moderation.Reason, &n.DedupeKey); err != nil {
 			rows.Close()
 			return nil, err
 		}

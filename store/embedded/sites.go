@@ -15,7 +15,11 @@ import (
 	"github.com/paulmach/orb/geojson"
 )
 
-// Put writes a batch in one transaction; see store.Sites.
+// Put writes a batch in one transaction; see store.Sites. Each inserted site, venue and area
+// appends a civmap.AuditCreate record and each updated one a civmap.AuditUpdate record (before
+// and after) in the same transaction; unchanged records, dry runs and rejected batches append
+// none, and the activities and needs a Put moves are not audited separately. EINVALID naming
+// the first bad record's field.
 func (s *Store) Put(ctx context.Context, b store.Batch) (store.BatchResult, error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -36,6 +40,15 @@ func (s *Store) Put(ctx context.Context, b store.Batch) (store.BatchResult, erro
 	var venues []civmap.Venue
 	var areas []store.Area
 	areaJSON := make([]string, len(b.Areas))
+	// One audit record per inserted or updated record, in input order: sites, venues, areas.
+	var audit []civmap.AuditRecord
+	record := func(kind, code string, old any, existed bool, x any) {
+		if existed {
+			audit = append(audit, store.NewAudit(ctx, now, civmap.AuditUpdate, kind, code, old, x, ""))
+		} else {
+			audit = append(audit, store.NewAudit(ctx, now, civmap.AuditCreate, kind, code, nil, x, ""))
+		}
+	}
 
 	s.mu.RLock()
 	for i, x := range b.Sites {
@@ -52,6 +65,9 @@ func (s *Store) Put(ctx context.Context, b store.Batch) (store.BatchResult, erro
 		}
 		x.UpdatedAt = now
 		sites = append(sites, x)
+		if !b.DryRun {
+			record(civmap.KindSite, x.Code, old, ok, x)
+		}
 	}
 	for i, x := range b.Venues {
 		x.ID = civmap.FeatureID(x.Code)
@@ -67,6 +83,9 @@ func (s *Store) Put(ctx context.Context, b store.Batch) (store.BatchResult, erro
 		}
 		x.UpdatedAt = now
 		venues = append(venues, x)
+		if !b.DryRun {
+			record(civmap.KindVenue, x.Code, old, ok, x)
+		}
 	}
 	for i, x := range b.Areas {
 		js, err := geojson.NewGeometry(x.Polygon).MarshalJSON()
@@ -87,6 +106,9 @@ func (s *Store) Put(ctx context.Context, b store.Batch) (store.BatchResult, erro
 			res.Areas[i] = store.Inserted
 		}
 		areas = append(areas, x)
+		if !b.DryRun {
+			record(civmap.KindArea, x.Code, old, ok, x)
+		}
 	}
 	moves := store.PlaceMoves(b,
 		func(code string) (civmap.Site, bool) { x, ok := s.mem.sites[code]; return x, ok },
@@ -139,6 +161,11 @@ func (s *Store) Put(ctx context.Context, b store.Batch) (store.BatchResult, erro
 	if err != nil {
 		return store.BatchResult{}, err
 	}
+	for _, r := range audit {
+		if err := appendAudit(ctx, tx, r); err != nil {
+			return store.BatchResult{}, err
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return store.BatchResult{}, fmt.Errorf("embedded: commit: %w", err)
 	}
@@ -170,7 +197,7 @@ func (s *Store) Site(ctx context.Context, code string) (civmap.Site, error) {
 	defer s.mu.RUnlock()
 	x, ok := s.mem.sites[code]
 	if !ok {
-		return civmap.Site{}, civmap.Errorf(civmap.ENOTFOUND, "没有编码为 %s 的实践阵地", code)
+		return civmap.Site{}, errNoSite(code)
 	}
 	return x, nil
 }
