@@ -42,7 +42,7 @@ func TestConcurrentTilesSmallServer(t *testing.T) {
 	if err := f.Load(ctx, st); err != nil {
 		t.Fatal(err)
 	}
-	a, err := api.New(api.Config{Store: st, TileTimeout: 60 * time.Second})
+	a, err := api.New(api.Config{Store: st, PublicURL: "https://map.example.cn", TileTimeout: 60 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

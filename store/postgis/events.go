@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -104,14 +105,14 @@ func queueMove(b *pgx.Batch, m store.Move) error {
 }
 
 const activityColumns = `id, title, content_area, platform, start_at, end_at, place_code, place_lon, place_lat,
-	site_code, lon, lat, coord_source, precision, status, demo, created_at`
+	site_code, lon, lat, coord_source, precision, status, demo, created_at, hidden, hidden_reason`
 
 func scanActivity(r pgx.Row) (civmap.Activity, error) {
 	var a civmap.Activity
 	var plon, plat *float64
 	err := r.Scan(&a.ID, &a.Title, &a.ContentArea, &a.Platform, &a.Start, &a.End, &a.Place.Code, &plon, &plat,
 		&a.SiteCode, &a.Location.Point[0], &a.Location.Point[1], &a.Location.Source, &a.Location.Precision,
-		&a.Status, &a.Demo, &a.CreatedAt)
+		&a.Status, &a.Demo, &a.CreatedAt, &a.Moderation.Hidden, &a.Moderation.Reason)
 	a.Start, a.End, a.CreatedAt = a.Start.UTC(), a.End.UTC(), a.CreatedAt.UTC()
 	if plon != nil && plat != nil {
 		a.Place.Point = &orb.Point{*plon, *plat}
@@ -119,8 +120,9 @@ func scanActivity(r pgx.Row) (civmap.Activity, error) {
 	return a, err
 }
 
-// CreateActivity validates and stores a new activity with its H3 cells, in one statement; see
-// store.Activities. IDs come from a sequence: 1, 2, 3 … in insertion order on a fresh database.
+// CreateActivity validates and stores a new activity with its H3 cells and its audit record
+// (AuditCreate), in one transaction; see store.Activities. IDs come from a sequence: 1, 2, 3 …
+// in insertion order on a fresh database. EINVALID for bad input.
 func (s *Store) CreateActivity(ctx context.Context, a civmap.Activity) (civmap.Activity, error) {
 	a, err := store.PrepareActivity(a, s.now)
 	if err != nil {
@@ -131,17 +133,24 @@ func (s *Store) CreateActivity(ctx context.Context, a civmap.Activity) (civmap.A
 		return civmap.Activity{}, fmt.Errorf("postgis: activity cells: %w", err)
 	}
 	plon, plat := placeArgs(a.Place)
-	err = s.pool.QueryRow(ctx, `WITH `+insertCells+`
-		INSERT INTO activities (title, content_area, platform, start_at, end_at, place_code, place_lon, place_lat,
-			site_code, lon, lat, coord_source, precision, status, demo, created_at, `+h3Columns+`)
-		VALUES ($6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, `+cellValues(cells)+`)
-		RETURNING id`,
-		cells, res, clon, clat, hex,
-		a.Title, string(a.ContentArea), string(a.Platform), a.Start, a.End, a.Place.Code, plon, plat, a.SiteCode,
-		a.Location.Point[0], a.Location.Point[1], string(a.Location.Source), string(a.Location.Precision),
-		string(a.Status), a.Demo, a.CreatedAt).Scan(&a.ID)
+	err = s.inTx(ctx, "create activity", func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `WITH `+insertCells+`
+			INSERT INTO activities (title, content_area, platform, start_at, end_at, place_code, place_lon, place_lat,
+				site_code, lon, lat, coord_source, precision, status, demo, created_at, hidden, hidden_reason, `+h3Columns+`)
+			VALUES ($6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, `+cellValues(cells)+`)
+			RETURNING id`,
+			cells, res, clon, clat, hex,
+			a.Title, string(a.ContentArea), string(a.Platform), a.Start, a.End, a.Place.Code, plon, plat, a.SiteCode,
+			a.Location.Point[0], a.Location.Point[1], string(a.Location.Source), string(a.Location.Precision),
+			string(a.Status), a.Demo, a.CreatedAt, a.Moderation.Hidden, a.Moderation.Reason).Scan(&a.ID)
+		if err != nil {
+			return wrap("create activity", err)
+		}
+		return wrap("create activity: audit", appendAudit(ctx, tx,
+			store.NewAudit(ctx, s.clock(), civmap.AuditCreate, civmap.KindActivity, strconv.FormatInt(a.ID, 10), nil, a, "")))
+	})
 	if err != nil {
-		return civmap.Activity{}, wrap("create activity", err)
+		return civmap.Activity{}, err
 	}
 	return a, nil
 }
@@ -155,7 +164,8 @@ func (s *Store) Activity(ctx context.Context, id int64) (civmap.Activity, error)
 	return a, wrap("activity", err)
 }
 
-// ListActivities returns the activities matching f, ordered by start time then id.
+// ListActivities returns the activities matching f, ordered by start time then id; activities
+// hidden by moderation only with f.IncludeHidden.
 func (s *Store) ListActivities(ctx context.Context, f store.ActivityFilter) ([]civmap.Activity, error) {
 	var endAfter *time.Time
 	if !f.EndAfter.IsZero() {
@@ -166,9 +176,10 @@ func (s *Store) ListActivities(ctx context.Context, f store.ActivityFilter) ([]c
 		limit = &f.Limit
 	}
 	args := append([]any{f.SiteCode, endAfter}, boundArgs(f.Bound)...)
-	args = append(args, limit)
+	args = append(args, limit, f.IncludeHidden)
 	rows, _ := s.pool.Query(ctx, `SELECT `+activityColumns+` FROM activities a
 		WHERE ($1 = '' OR site_code = $1) AND ($2::timestamptz IS NULL OR end_at > $2) AND `+boundSQL("a", 3)+`
+			AND ($8 OR NOT hidden)
 		ORDER BY start_at, id LIMIT $7`, args...)
 	var out []civmap.Activity
 	err := forEach(rows, func(r pgx.Row) error {
@@ -180,14 +191,14 @@ func (s *Store) ListActivities(ctx context.Context, f store.ActivityFilter) ([]c
 }
 
 const needColumns = `id, category, description, place_code, place_lon, place_lat, site_code, lon, lat,
-	coord_source, precision, status, demo, created_at`
+	coord_source, precision, status, demo, created_at, hidden, hidden_reason, dedupe_key`
 
 func scanNeed(r pgx.Row) (civmap.Need, error) {
 	var n civmap.Need
 	var plon, plat *float64
 	err := r.Scan(&n.ID, &n.Category, &n.Description, &n.Place.Code, &plon, &plat, &n.SiteCode,
 		&n.Location.Point[0], &n.Location.Point[1], &n.Location.Source, &n.Location.Precision, &n.Status,
-		&n.Demo, &n.CreatedAt)
+		&n.Demo, &n.CreatedAt, &n.Moderation.Hidden, &n.Moderation.Reason, &n.DedupeKey)
 	n.CreatedAt = n.CreatedAt.UTC()
 	if plon != nil && plat != nil {
 		n.Place.Point = &orb.Point{*plon, *plat}
@@ -195,31 +206,66 @@ func scanNeed(r pgx.Row) (civmap.Need, error) {
 	return n, err
 }
 
-// CreateNeed validates and stores a new need with its H3 cells, in one statement; see
-// store.Needs.
-func (s *Store) CreateNeed(ctx context.Context, n civmap.Need) (civmap.Need, error) {
+// needDedupeLock is the first key of the advisory locks that serialise CreateNeed calls with
+// one de-duplication key ("need" in ASCII); the second is hashtext(key).
+const needDedupeLock = 0x6e656564
+
+// CreateNeed validates and stores a new need with its H3 cells and its audit record
+// (AuditCreate), in one transaction, and returns it with Inserted; see store.Needs.
+//
+// De-duplication: when n.DedupeKey is set, the transaction first takes an advisory lock on the
+// key (so identical submissions racing on any number of instances are serialised), then looks
+// for a need with the same key created less than civmap.NeedDedupeWindow (10 minutes) from
+// n.CreatedAt — before it or, when a racing submission with a later CreatedAt won the lock,
+// after it; if there is one (the earliest, ties by id), it stores nothing (no audit record, no
+// new Version) and returns that need with Unchanged. EINVALID for bad input.
+func (s *Store) CreateNeed(ctx context.Context, n civmap.Need) (civmap.Need, store.Change, error) {
 	n, err := store.PrepareNeed(n, s.now)
 	if err != nil {
-		return civmap.Need{}, err
+		return civmap.Need{}, "", err
 	}
 	cells, res, clon, clat, hex, err := cellsOf(n.Location.Point)
 	if err != nil {
-		return civmap.Need{}, fmt.Errorf("postgis: need cells: %w", err)
+		return civmap.Need{}, "", fmt.Errorf("postgis: need cells: %w", err)
 	}
 	plon, plat := placeArgs(n.Place)
-	err = s.pool.QueryRow(ctx, `WITH `+insertCells+`
-		INSERT INTO needs (category, description, place_code, place_lon, place_lat, site_code, lon, lat,
-			coord_source, precision, status, demo, created_at, `+h3Columns+`)
-		VALUES ($6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, `+cellValues(cells)+`)
-		RETURNING id`,
-		cells, res, clon, clat, hex,
-		string(n.Category), n.Description, n.Place.Code, plon, plat, n.SiteCode, n.Location.Point[0],
-		n.Location.Point[1], string(n.Location.Source), string(n.Location.Precision), string(n.Status), n.Demo,
-		n.CreatedAt).Scan(&n.ID)
+	change := store.Inserted
+	err = s.inTx(ctx, "create need", func(tx pgx.Tx) error {
+		if n.DedupeKey != "" {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1::int4, hashtext($2))`, needDedupeLock, n.DedupeKey); err != nil {
+				return wrap("create need: lock", err)
+			}
+			first, err := scanNeed(tx.QueryRow(ctx, `SELECT `+needColumns+` FROM needs
+				WHERE dedupe_key = $1 AND dedupe_key <> '' AND created_at > $2 AND created_at < $3
+				ORDER BY created_at, id LIMIT 1`,
+				n.DedupeKey, n.CreatedAt.Add(-civmap.NeedDedupeWindow), n.CreatedAt.Add(civmap.NeedDedupeWindow)))
+			switch {
+			case err == nil:
+				n, change = first, store.Unchanged
+				return nil
+			case !errors.Is(err, pgx.ErrNoRows):
+				return wrap("create need: find duplicate", err)
+			}
+		}
+		err := tx.QueryRow(ctx, `WITH `+insertCells+`
+			INSERT INTO needs (category, description, place_code, place_lon, place_lat, site_code, lon, lat,
+				coord_source, precision, status, demo, created_at, hidden, hidden_reason, dedupe_key, `+h3Columns+`)
+			VALUES ($6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, `+cellValues(cells)+`)
+			RETURNING id`,
+			cells, res, clon, clat, hex,
+			string(n.Category), n.Description, n.Place.Code, plon, plat, n.SiteCode, n.Location.Point[0],
+			n.Location.Point[1], string(n.Location.Source), string(n.Location.Precision), string(n.Status), n.Demo,
+			n.CreatedAt, n.Moderation.Hidden, n.Moderation.Reason, n.DedupeKey).Scan(&n.ID)
+		if err != nil {
+			return wrap("create need", err)
+		}
+		return wrap("create need: audit", appendAudit(ctx, tx,
+			store.NewAudit(ctx, s.clock(), civmap.AuditCreate, civmap.KindNeed, strconv.FormatInt(n.ID, 10), nil, n, "")))
+	})
 	if err != nil {
-		return civmap.Need{}, wrap("create need", err)
+		return civmap.Need{}, "", err
 	}
-	return n, nil
+	return n, change, nil
 }
 
 // Need returns one need; ENOTFOUND if there is none.
@@ -231,16 +277,18 @@ func (s *Store) Need(ctx context.Context, id int64) (civmap.Need, error) {
 	return n, wrap("need", err)
 }
 
-// ListNeeds returns the needs matching f, newest first (ties: higher id first).
+// ListNeeds returns the needs matching f, newest first (ties: higher id first); needs hidden by
+// moderation only with f.IncludeHidden.
 func (s *Store) ListNeeds(ctx context.Context, f store.NeedFilter) ([]civmap.Need, error) {
 	var limit *int
 	if f.Limit > 0 {
 		limit = &f.Limit
 	}
 	args := append([]any{f.SiteCode, string(f.Status)}, boundArgs(f.Bound)...)
-	args = append(args, limit)
+	args = append(args, limit, f.IncludeHidden)
 	rows, _ := s.pool.Query(ctx, `SELECT `+needColumns+` FROM needs n
 		WHERE ($1 = '' OR site_code = $1) AND ($2 = '' OR status = $2) AND `+boundSQL("n", 3)+`
+			AND ($8 OR NOT hidden)
 		ORDER BY created_at DESC, id DESC LIMIT $7`, args...)
 	var out []civmap.Need
 	err := forEach(rows, func(r pgx.Row) error {

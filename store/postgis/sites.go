@@ -41,7 +41,10 @@ func scanVenue(row pgx.Row) (civmap.Venue, error) {
 }
 
 // Put writes a batch in one transaction; see store.Sites. Concurrent Puts are serialised by a
-// transaction-level advisory lock.
+// transaction-level advisory lock. The same transaction appends one audit record per inserted
+// (AuditCreate) or updated (AuditUpdate, with the record before) site, venue and area; unchanged
+// records, dry runs and rejected batches leave none, and the activities and needs a Put moves are
+// not audited separately.
 func (s *Store) Put(ctx context.Context, b store.Batch) (store.BatchResult, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
@@ -99,7 +102,7 @@ func (s *Store) Put(ctx context.Context, b store.Batch) (store.BatchResult, erro
 		return store.BatchResult{}, wrap("put: read areas", err)
 	}
 
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := s.clock()
 	res := store.BatchResult{
 		Sites: make([]store.Change, len(b.Sites)), Venues: make([]store.Change, len(b.Venues)),
 		Areas: make([]store.Change, len(b.Areas)),
@@ -117,6 +120,7 @@ func (s *Store) Put(ctx context.Context, b store.Batch) (store.BatchResult, erro
 		default:
 			res.Sites[i] = store.Inserted
 		}
+		x.UpdatedAt = now
 		batch.Queue(`INSERT INTO sites (`+siteColumns+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
 			ON CONFLICT (code) DO UPDATE SET id=excluded.id, name=excluded.name, level=excluded.level,
 			parent_code=excluded.parent_code, division_code=excluded.division_code, address=excluded.address,
@@ -124,6 +128,7 @@ func (s *Store) Put(ctx context.Context, b store.Batch) (store.BatchResult, erro
 			demo=excluded.demo, updated_at=excluded.updated_at`,
 			x.Code, x.ID, x.Name, string(x.Level), x.ParentCode, x.DivisionCode, x.Address, x.Location.Point[0],
 			x.Location.Point[1], string(x.Location.Source), string(x.Location.Precision), x.Demo, now)
+		queueAudit(&batch, putAudit(ctx, now, civmap.KindSite, x.Code, old, ok, x))
 	}
 	for i, x := range b.Venues {
 		x.ID = civmap.FeatureID(x.Code)
@@ -137,6 +142,7 @@ func (s *Store) Put(ctx context.Context, b store.Batch) (store.BatchResult, erro
 		default:
 			res.Venues[i] = store.Inserted
 		}
+		x.UpdatedAt = now
 		batch.Queue(`INSERT INTO venues (`+venueColumns+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
 			ON CONFLICT (code) DO UPDATE SET id=excluded.id, name=excluded.name, type=excluded.type,
 			level=excluded.level, site_code=excluded.site_code, address=excluded.address, lon=excluded.lon,
@@ -144,13 +150,15 @@ func (s *Store) Put(ctx context.Context, b store.Batch) (store.BatchResult, erro
 			demo=excluded.demo, updated_at=excluded.updated_at`,
 			x.Code, x.ID, x.Name, string(x.Type), string(x.Level), x.SiteCode, x.Address, x.Location.Point[0],
 			x.Location.Point[1], string(x.Location.Source), string(x.Location.Precision), x.Demo, now)
+		queueAudit(&batch, putAudit(ctx, now, civmap.KindVenue, x.Code, old, ok, x))
 	}
 	for i, x := range b.Areas {
 		g, err := wkb.Marshal(x.Polygon)
 		if err != nil {
 			return store.BatchResult{}, civmap.FieldErrorf(fmt.Sprintf("areas[%d].polygon", i), "cannot encode polygon: %v", err)
 		}
-		if old, ok := oldAreas[x.Code]; ok {
+		old, ok := oldAreas[x.Code]
+		if ok {
 			if b.InsertOnly || (old.Name == x.Name && old.Level == x.Level && orb.Equal(old.Polygon, x.Polygon)) {
 				res.Areas[i] = store.Unchanged
 				continue
@@ -162,6 +170,7 @@ func (s *Store) Put(ctx context.Context, b store.Batch) (store.BatchResult, erro
 		batch.Queue(`INSERT INTO areas (code, id, name, level, geom) VALUES ($1, $2, $3, $4, ST_GeomFromWKB($5, 4326))
 			ON CONFLICT (code) DO UPDATE SET id=excluded.id, name=excluded.name, level=excluded.level, geom=excluded.geom`,
 			x.Code, civmap.FeatureID(x.Code), x.Name, x.Level, g)
+		queueAudit(&batch, putAudit(ctx, now, civmap.KindArea, x.Code, old, ok, x))
 	}
 	if b.DryRun || batch.Len() == 0 {
 		return res, nil
@@ -182,6 +191,15 @@ func (s *Store) Put(ctx context.Context, b store.Batch) (store.BatchResult, erro
 		return store.BatchResult{}, wrap("put: commit", err)
 	}
 	return res, nil
+}
+
+// putAudit is the audit record of one record a Put inserts (existed false: AuditCreate, no
+// before) or updates (AuditUpdate, before and after).
+func putAudit[T any](ctx context.Context, at time.Time, kind, code string, old T, existed bool, x T) civmap.AuditRecord {
+	if existed {
+		return store.NewAudit(ctx, at, civmap.AuditUpdate, kind, code, old, x, "")
+	}
+	return store.NewAudit(ctx, at, civmap.AuditCreate, kind, code, nil, x, "")
 }
 
 func scanArea(r pgx.Row) (store.Area, error) {
@@ -316,4 +334,38 @@ func (s *Store) ListAreas(ctx context.Context) ([]store.Area, error) {
 		return err
 	})
 	return out, wrap("list areas", err)
+}
+
+// maxChain is the most codes SiteChain returns (a guard against parent cycles in bad data).
+const maxChain = 16
+
+// SiteChain returns the codes from the site or venue with code up to the top of the network,
+// in one recursive query; see store.Sites. A code that names both a site and a venue is the
+// site's. The chain ends at a parent that does not exist and after 16 codes. ENOTFOUND when
+// neither a site nor a venue has code.
+func (s *Store) SiteChain(ctx context.Context, code string) ([]string, error) {
+	rows, _ := s.pool.Query(ctx, `WITH RECURSIVE start (code, up) AS (
+			SELECT code, parent_code FROM sites WHERE code = $1
+			UNION ALL
+			SELECT code, site_code FROM venues WHERE code = $1 AND NOT EXISTS (SELECT 1 FROM sites WHERE code = $1)),
+		chain (code, up, depth) AS (
+			SELECT code, up, 1 FROM start
+			UNION ALL
+			SELECT s.code, s.parent_code, c.depth + 1 FROM chain c JOIN sites s ON s.code = c.up
+			WHERE c.up <> '' AND c.depth < $2)
+		SELECT code FROM chain ORDER BY depth`, code, maxChain)
+	var out []string
+	err := forEach(rows, func(r pgx.Row) error {
+		var c string
+		err := r.Scan(&c)
+		out = append(out, c)
+		return err
+	})
+	if err != nil {
+		return nil, wrap("site chain", err)
+	}
+	if len(out) == 0 {
+		return nil, civmap.Errorf(civmap.ENOTFOUND, "没有编码为 %s 的实践阵地", code)
+	}
+	return out, nil
 }

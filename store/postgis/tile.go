@@ -17,9 +17,10 @@ import (
 )
 
 // ClusterCounts returns the non-zero H3 counts of layer at res with cell centres in bound
-// (inclusive), ordered by cell; see store.Clusters. The cells come from h3_cells (GiST on the
-// centre, exact comparison on the stored doubles); each count is an index-only GROUP BY on the
-// layer's h3_{res} column.
+// (inclusive), ordered by cell, leaving out records hidden by moderation; see store.Clusters.
+// The cells come from h3_cells (GiST on the centre, exact comparison on the stored doubles);
+// each count is an index-only GROUP BY on the layer's partial h3_{res} index (WHERE NOT
+// hidden). EINVALID for another layer or a resolution outside geo.MinClusterRes–MaxClusterRes.
 func (s *Store) ClusterCounts(ctx context.Context, layer tiles.Layer, res int, bound orb.Bound) ([]store.CellCount, error) {
 	if layer != tiles.LayerActivities && layer != tiles.LayerNeeds {
 		return nil, civmap.FieldErrorf("layer", "clusters exist for activities and needs, not %q", layer)
@@ -32,6 +33,7 @@ func (s *Store) ClusterCounts(ctx context.Context, layer tiles.Layer, res int, b
 		WHERE t.h3_%[2]d IN (SELECT cell FROM h3_cells c WHERE c.res = %[2]d
 			AND c.center && ST_MakeEnvelope($1, $2, $3, $4, 4326)
 			AND c.center_lon BETWEEN $1 AND $3 AND c.center_lat BETWEEN $2 AND $4)
+			AND NOT t.hidden
 		GROUP BY t.h3_%[2]d ORDER BY t.h3_%[2]d`, layer, res),
 		bound.Min[0], bound.Min[1], bound.Max[0], bound.Max[1])
 	var out []store.CellCount
@@ -114,26 +116,28 @@ var layerSQL = map[tiles.Layer]string{
 		a.platform AS kind, a.content_area, ` + rfc3339("a.start_at") + ` AS start, ` + rfc3339("a.end_at") + ` AS "end",
 		` + unix("a.start_at") + ` AS start_ts, ` + unix("a.end_at") + ` AS end_ts, a.status, a.coord_source,
 		a.coord_source = 'synthetic' AS placeholder, a.demo, ` + mvtGeom("a.geom3857") + ` AS geom
-		FROM activities a CROSS JOIN p LEFT JOIN sites s ON s.code = a.site_code WHERE ` + pointIn("a") + ` ORDER BY a.id`,
+		FROM activities a CROSS JOIN p LEFT JOIN sites s ON s.code = a.site_code WHERE ` + pointIn("a") + ` AND NOT a.hidden
+		ORDER BY a.id`,
 	// Needs are drawn at their responsible site's point with its provenance, never at their own
 	// (possibly a resident's home); rows are picked by the site's point, needs without a known
-	// site are left out.
+	// site are left out. Activities and needs hidden by moderation are never drawn.
 	tiles.LayerNeeds: `SELECT n.id, n.site_code AS code, n.category AS name, s.level, n.category AS kind, n.status,
 		` + unix("n.created_at") + ` AS created_ts, s.coord_source, s.precision,
 		s.coord_source = 'synthetic' AS placeholder, n.demo, ` + mvtGeom("s.geom3857") + ` AS geom
-		FROM sites s CROSS JOIN p JOIN needs n ON n.site_code = s.code WHERE ` + pointIn("s") + ` ORDER BY n.id`,
+		FROM sites s CROSS JOIN p JOIN needs n ON n.site_code = s.code AND NOT n.hidden WHERE ` + pointIn("s") + `
+		ORDER BY n.id`,
 	tiles.LayerBoundary: `SELECT a.id, a.code, a.name, a.level, 'boundary'::text AS kind, ` + mvtGeom("a.geom3857") + ` AS geom
 		FROM areas a, p WHERE a.geom && p.bb ORDER BY a.id`,
 }
 
 // clusterSQL is the clusters layer at H3 resolution res: one feature per cell whose hexagon
-// meets the buffered tile and holds activities or needs, id = the cell index.
+// meets the buffered tile and holds visible (not hidden) activities or needs, id = the cell index.
 func clusterSQL(res int) string {
 	return fmt.Sprintf(`SELECT x.cell AS id, to_hex(x.cell) AS cell, %[1]d::int4 AS res,
 		(x.activities + x.needs)::int8 AS count, x.activities, x.needs, 'cluster'::text AS kind, `+mvtGeom("x.hex3857")+` AS geom
 		FROM (SELECT c.cell, c.hex3857,
-			(SELECT count(*) FROM activities WHERE h3_%[1]d = c.cell) AS activities,
-			(SELECT count(*) FROM needs WHERE h3_%[1]d = c.cell) AS needs
+			(SELECT count(*) FROM activities WHERE h3_%[1]d = c.cell AND NOT hidden) AS activities,
+			(SELECT count(*) FROM needs WHERE h3_%[1]d = c.cell AND NOT hidden) AS needs
 			FROM h3_cells c, p WHERE c.res = %[1]d AND c.hex && p.bb) x, p
 		WHERE x.activities + x.needs > 0 ORDER BY x.cell`, res)
 }
