@@ -193,3 +193,15 @@ func ActorFrom(ctx context.Context) Actor {
 	}
 	return Actor{System: "unknown"}
 }
+
+// Validate checks a token before it is stored: a name saying what it is for (1–MaxNameChars
+// characters of text) and its secret's hash. Errors are EINVALID naming "name" or "hash".
+func (t *APIToken) Validate() error {
+	if err := validateText("name", t.Name, MaxNameChars, true); err != nil {
+		return FieldErrorf("name", "令牌名称为 1–%d 个字符，说明用途", MaxNameChars)
+	}
+	if t.Hash == "" {
+		return FieldErrorf("hash", "a token needs its secret's hash")
+	}
+	return nil
+}

@@ -109,3 +109,18 @@ var dummyHash = sync.OnceValue(func() string {
 	}
 	return h
 })
+
+// NewPassword returns a generated password for a new staff account, printed or shown once:
+// 16 characters from an alphabet without look-alikes (no 0/O, 1/l/I), about 90 bits.
+func NewPassword() string {
+	const alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	out := make([]byte, 0, 16)
+	var b [1]byte
+	for len(out) < 16 {
+		rand.Read(b[:])
+		if int(b[0]) < 256/len(alphabet)*len(alphabet) { // no modulo bias
+			out = append(out, alphabet[int(b[0])%len(alphabet)])
+		}
+	}
+	return string(out)
+}

@@ -280,19 +280,16 @@ func (s *Service) IssueCode(ctx context.Context, userID int64) (string, civmap.U
 	return secret, u, nil
 }
 
-// MaxTokenNameChars limits an API token's name.
-const MaxTokenNameChars = 100
-
 // CreateToken creates an API token for user userID on behalf of admin createdBy and returns its
-// secret (shown once) and record. EINVALID for a blank or long name; ENOTFOUND.
+// secret (shown once) and record. EINVALID as civmap.APIToken.Validate; ENOTFOUND.
 func (s *Service) CreateToken(ctx context.Context, userID int64, name string, createdBy int64) (string, civmap.APIToken, error) {
-	name = strings.TrimSpace(name)
-	if name == "" || utf8.RuneCountInString(name) > MaxTokenNameChars || !utf8.ValidString(name) || strings.ContainsRune(name, 0) {
-		return "", civmap.APIToken{}, civmap.FieldErrorf("name", "令牌名称为 1–%d 个字符，说明用途", MaxTokenNameChars)
-	}
 	secret := NewSecret(TokenPrefix)
-	tok, err := s.Store.CreateToken(ctx, civmap.APIToken{UserID: userID, Name: name, Hash: HashSecret(secret),
-		Prefix: secret[:len(TokenPrefix)+6], CreatedBy: createdBy, CreatedAt: s.now()})
+	tok := civmap.APIToken{UserID: userID, Name: strings.TrimSpace(name), Hash: HashSecret(secret),
+		Prefix: secret[:len(TokenPrefix)+6], CreatedBy: createdBy, CreatedAt: s.now()}
+	if err := tok.Validate(); err != nil {
+		return "", civmap.APIToken{}, err
+	}
+	tok, err := s.Store.CreateToken(ctx, tok)
 	if err != nil {
 		return "", civmap.APIToken{}, err
 	}

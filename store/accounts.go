@@ -15,8 +15,10 @@ type Accounts interface {
 	// CreatedAt and UpdatedAt. EINVALID for bad input, ECONFLICT when the login is taken.
 	CreateUser(ctx context.Context, u civmap.User) (civmap.User, error)
 	// UpdateUser replaces the stored user with ID u.ID (login, name, role, scope, password
-	// hash, disabled, demo; not the personal code), setting UpdatedAt. Disabling a user revokes
-	// their sessions in the same transaction. ENOTFOUND, EINVALID, ECONFLICT (login taken).
+	// hash, disabled, demo; not the personal code), setting UpdatedAt; a change to nothing writes
+	// nothing. Disabling a user revokes their active sessions in the same transaction (each
+	// revocation audited as civmap.AuditRevoke with a note). ENOTFOUND, EINVALID, ECONFLICT
+	// (login taken).
 	UpdateUser(ctx context.Context, u civmap.User) (civmap.User, error)
 	// User returns the user with id; ENOTFOUND if there is none.
 	User(ctx context.Context, id int64) (civmap.User, error)
@@ -26,13 +28,15 @@ type Accounts interface {
 	ListUsers(ctx context.Context, f UserFilter) ([]civmap.User, error)
 
 	// IssueCode gives user id a new personal code (its SHA-256, hex), replacing the old one and
-	// revoking every device session of the user, in one transaction. ENOTFOUND.
+	// revoking every active device session of the user (each audited as civmap.AuditRevoke), in
+	// one transaction. ENOTFOUND.
 	IssueCode(ctx context.Context, userID int64, codeHash string) (civmap.User, error)
 	// UserByCode returns the user whose current personal code has this hash; ENOTFOUND if none
 	// (a replaced code is not found).
 	UserByCode(ctx context.Context, codeHash string) (civmap.User, error)
 
-	// CreateSession stores a new session, assigning ID. ENOTFOUND when the user does not exist.
+	// CreateSession stores a new session, assigning ID (and CreatedAt when zero). ENOTFOUND
+	// when the user does not exist.
 	CreateSession(ctx context.Context, s civmap.Session) (civmap.Session, error)
 	// Session returns the session with id; ENOTFOUND.
 	Session(ctx context.Context, id int64) (civmap.Session, error)
@@ -45,12 +49,12 @@ type Accounts interface {
 	// actor is its user, civmap.AuditRevoke otherwise). Revoking a revoked session changes
 	// nothing and succeeds. ENOTFOUND.
 	RevokeSession(ctx context.Context, id int64) error
-	// ListSessions returns the user's sessions that have not expired or been revoked more than
-	// a day ago, newest first.
+	// ListSessions returns the user's sessions except those that ended (revoked, expired or
+	// idled out) more than a day ago, newest first.
 	ListSessions(ctx context.Context, userID int64) ([]civmap.Session, error)
 
-	// CreateToken stores a new API token, assigning ID and CreatedAt. ENOTFOUND for an unknown
-	// user, EINVALID for a bad name.
+	// CreateToken stores a new API token, assigning ID (and CreatedAt when zero). ENOTFOUND
+	// for an unknown user, EINVALID for a bad name.
 	CreateToken(ctx context.Context, t civmap.APIToken) (civmap.APIToken, error)
 	// Token returns the token with id; ENOTFOUND.
 	Token(ctx context.Context, id int64) (civmap.APIToken, error)
@@ -97,7 +101,8 @@ type Throttle interface {
 // each store refuses it underneath (triggers in both; see the stores' migrations).
 type Audit interface {
 	// AppendAudit appends a record that is not part of another write: staff reading personal
-	// data, a failed sign-in. ID is assigned; At is set when zero.
+	// data, a failed sign-in. It is stored as given (the caller fills in the actor, e.g. with
+	// NewAudit); ID is assigned, At set when zero.
 	AppendAudit(ctx context.Context, r civmap.AuditRecord) error
 	// ListAudit returns the records matching f, newest first (by id).
 	ListAudit(ctx context.Context, f AuditFilter) ([]civmap.AuditRecord, error)

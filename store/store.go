@@ -172,9 +172,10 @@ type ActivityFilter struct {
 type Needs interface {
 	// CreateNeed validates and stores a new need, assigning ID and CreatedAt (when zero), and
 	// updates the cluster counts in the same transaction; it returns Inserted. When n.DedupeKey
-	// is set and a need with the same key was created less than civmap.NeedDedupeWindow before
-	// n.CreatedAt, it stores nothing and returns that need and Unchanged (also when two such
-	// submissions race, on any number of instances). EINVALID for bad input.
+	// is set and a need with the same key was created within civmap.NeedDedupeWindow of
+	// n.CreatedAt (before or after it: racing submissions reach the store in any order), it
+	// stores nothing and returns that need and Unchanged (also when two such submissions race,
+	// on any number of instances). EINVALID for bad input.
 	CreateNeed(ctx context.Context, n civmap.Need) (civmap.Need, Change, error)
 	// Need returns one need; ENOTFOUND if there is none.
 	Need(ctx context.Context, id int64) (civmap.Need, error)
