@@ -1,8 +1,6 @@
 package api
 
 import (
-	"crypto/subtle"
-	"net/http"
 	"net/url"
 	"strings"
 
@@ -11,22 +9,13 @@ import (
 )
 
 // PublicNeedsMaxRes is the finest H3 resolution of needs clusters the public may read (average
-// edge ~0.46 km, H3 documentation): finer cells could single out a resident's home.
+// edge ~0.46 km, H3 documentation): finer cells could single out a resident's home. Finer ones
+// are for staff whose scope is the whole network (auth.ReadPersonal).
 const PublicNeedsMaxRes = tiles.MaxClusterLayerRes
 
-// isDispatcher reports whether the request carries the configured dispatcher bearer token
-// (compared in constant time). With no token configured nobody is a dispatcher.
-func (s *Server) isDispatcher(r *http.Request) bool {
-	if s.cfg.DispatcherToken == "" {
-		return false
-	}
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	return ok && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(s.cfg.DispatcherToken)) == 1
-}
-
-// CheckPublicURL checks a public base URL ("" is allowed: the request's host is used): an
-// absolute http or https URL with a host and no query or fragment, since site URLs are built
-// by appending /s/{code}. Errors are EINVALID naming "public-url".
+// CheckPublicURL checks a public base URL: an absolute http or https URL with a host and no
+// query, fragment or credentials, since site URLs are built by appending /s/{code}. ""
+// passes (callers that need one say so). Errors are EINVALID naming "public-url".
 func CheckPublicURL(s string) error {
 	if s == "" {
 		return nil

@@ -125,15 +125,27 @@ type activityProps struct {
 	Place       placeJSON             `json:"place"`
 	SiteCode    string                `json:"site_code"`
 	locationProps
+	moderationProps
 	Demo      bool      `json:"demo"`
 	CreatedAt time.Time `json:"created_at"`
+}
+
+// moderationProps says whether staff hid a record from public view, and why (only staff in
+// scope ever receive hidden records).
+type moderationProps struct {
+	Hidden       bool   `json:"hidden"`
+	HiddenReason string `json:"hidden_reason,omitempty"`
+}
+
+func modProps(m civmap.Moderation) moderationProps {
+	return moderationProps{Hidden: m.Hidden, HiddenReason: m.Reason}
 }
 
 func activityFeature(a civmap.Activity) feature {
 	return feature{Type: "Feature", ID: a.ID, Geometry: point(a.Location.Point), Properties: activityProps{
 		ID: a.ID, Title: a.Title, ContentArea: a.ContentArea, Platform: a.Platform, Start: a.Start, End: a.End,
 		Status: a.Status, Place: placeOut(a.Place), SiteCode: a.SiteCode, locationProps: locProps(a.Location),
-		Demo: a.Demo, CreatedAt: a.CreatedAt,
+		moderationProps: modProps(a.Moderation), Demo: a.Demo, CreatedAt: a.CreatedAt,
 	}}
 }
 
@@ -145,6 +157,7 @@ type needProps struct {
 	Place       placeJSON           `json:"place"`
 	SiteCode    string              `json:"site_code"`
 	locationProps
+	moderationProps
 	Demo      bool      `json:"demo"`
 	CreatedAt time.Time `json:"created_at"`
 }
@@ -173,6 +186,7 @@ func publicNeedFeature(n civmap.Need, site civmap.Site) feature {
 func needFeature(n civmap.Need) feature {
 	return feature{Type: "Feature", ID: n.ID, Geometry: point(n.Location.Point), Properties: needProps{
 		ID: n.ID, Category: n.Category, Description: n.Description, Status: n.Status, Place: placeOut(n.Place),
-		SiteCode: n.SiteCode, locationProps: locProps(n.Location), Demo: n.Demo, CreatedAt: n.CreatedAt,
+		SiteCode: n.SiteCode, locationProps: locProps(n.Location), moderationProps: modProps(n.Moderation),
+		Demo: n.Demo, CreatedAt: n.CreatedAt,
 	}}
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"civmap"
+	"civmap/auth"
 	"civmap/geo"
 	"civmap/tiles"
 
@@ -29,10 +30,13 @@ func (s *Server) handleClusters(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, civmap.FieldErrorf("res", "res must be an H3 resolution from %d to %d", geo.MinClusterRes, geo.MaxClusterRes))
 		return
 	}
-	if layer == tiles.LayerNeeds && res > PublicNeedsMaxRes && !s.isDispatcher(r) {
-		s.problem(w, r, &civmap.Error{Code: civmap.EUNAUTHORIZED, Field: "res",
-			Message: fmt.Sprintf("needs clusters finer than H3 resolution %d need dispatcher access (Authorization: Bearer <token>)", PublicNeedsMaxRes)})
-		return
+	if layer == tiles.LayerNeeds && res > PublicNeedsMaxRes {
+		if err := s.authorize(r, auth.ReadPersonal, ""); err != nil {
+			e := &civmap.Error{Code: civmap.ErrorCode(err), Field: "res",
+				Message: fmt.Sprintf("needs clusters finer than H3 resolution %d are for staff whose scope is the whole network: %s", PublicNeedsMaxRes, civmap.ErrorMessage(err))}
+			s.problem(w, r, e)
+			return
+		}
 	}
 	b, err := parseBBox(r)
 	if err != nil {

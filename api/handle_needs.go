@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"civmap"
+	"civmap/auth"
 	"civmap/store"
 
 	"github.com/gorilla/mux"
@@ -17,8 +18,11 @@ type needRequest struct {
 	Place       *placeJSON          `json:"place"`
 }
 
-// handleCreateNeed serves POST /api/v1/needs (群众点单): 201 with the stored need, status
-// submitted, as a GeoJSON Feature, after the write is durable; 400 problem naming the field.
+// handleCreateNeed serves POST /api/v1/needs (群众点单), open to anonymous residents: 201 with
+// the stored need, status submitted, as a GeoJSON Feature, after the write is durable; 400
+// problem naming the field. Anonymous submissions are limited per client address and per site
+// (429 with Retry-After); the same submission from the same client within
+// civmap.NeedDedupeWindow is stored once and answered with the first one's answer.
 func (s *Server) handleCreateNeed(w http.ResponseWriter, r *http.Request) {
 	allowCORS(w)
 	var req needRequest
@@ -35,8 +39,18 @@ func (s *Server) handleCreateNeed(w http.ResponseWriter, r *http.Request) {
 	writeGeoJSON(w, http.StatusCreated, needFeature(n))
 }
 
+// createNeed resolves, limits, de-duplicates and stores a submitted need; a repeat returns the
+// need first stored.
 func (s *Server) createNeed(r *http.Request, req needRequest) (civmap.Need, error) {
+	if err := auth.Authorize(who(r).user, auth.SubmitNeed, auth.Target{}); err != nil {
+		return civmap.Need{}, err
+	}
 	n := civmap.Need{Category: req.Category, Description: req.Description, Status: civmap.NeedSubmitted}
+	probe := n // bad input is refused before it costs the client a token
+	probe.Location = civmap.Location{Source: civmap.CoordSynthetic, Precision: civmap.PrecisionCounty}
+	if err := probe.Validate(); err != nil {
+		return n, err
+	}
 	var err error
 	if n.Place, n.SiteCode, n.Location, err = s.resolvePlace(r.Context(), req.Place); err != nil {
 		return n, err
@@ -45,15 +59,57 @@ func (s *Server) createNeed(r *http.Request, req needRequest) (civmap.Need, erro
 	if err != nil {
 		return n, err
 	}
-	if n, _, err = s.cfg.Store.CreateNeed(r.Context(), n); err != nil {
+	id := who(r)
+	if id.user == nil {
+		if err := s.limits.allow(id.addr, n.SiteCode); err != nil {
+			return n, err
+		}
+	}
+	n.DedupeKey = dedupeKey(civmap.ActorFrom(r.Context()), req)
+	n, change, err := s.cfg.Store.CreateNeed(r.Context(), n)
+	if err != nil {
 		return n, err
 	}
-	// Events are public: they carry the site's point, never the resident's.
-	s.publish("need.created", n.ID, n.SiteCode, site.Location.Point)
+	if change == store.Inserted {
+		// Events are public: they carry the site's point, never the resident's.
+		s.publish("need.created", n.ID, n.SiteCode, site.Location.Point)
+	}
 	return n, nil
 }
 
-// handleGetNeed serves GET /api/v1/needs/{id}.
+// needView decides how the request's user sees needs: in full (description, own point, hidden
+// ones with their moderation) for staff whose scope holds the need's site, otherwise as the
+// public does (publicNeedFeature). It memoises chains and sites per request.
+type needView struct {
+	s     *Server
+	r     *http.Request
+	full  map[string]bool
+	sites func(code string) (civmap.Site, error)
+}
+
+func (s *Server) needView(r *http.Request) *needView {
+	return &needView{s: s, r: r, full: map[string]bool{}, sites: s.siteLookup(r)}
+}
+
+// inFull reports whether the user sees needs of site code in full.
+func (v *needView) inFull(code string) (bool, error) {
+	if who(v.r).user == nil {
+		return false, nil
+	}
+	if ok, seen := v.full[code]; seen {
+		return ok, nil
+	}
+	err := v.s.authorize(v.r, auth.ReadPersonal, code)
+	if err != nil && civmap.ErrorCode(err) != civmap.EFORBIDDEN && civmap.ErrorCode(err) != civmap.EUNAUTHORIZED {
+		return false, err
+	}
+	v.full[code] = err == nil
+	return err == nil, nil
+}
+
+// handleGetNeed serves GET /api/v1/needs/{id}: in full for staff in scope (audited as a read of
+// personal data), as the public sees it otherwise; a hidden need is 404 for those who may not
+// see it in full.
 func (s *Server) handleGetNeed(w http.ResponseWriter, r *http.Request) {
 	allowCORS(w)
 	id, err := strconv.ParseInt(mux.Vars(r)["id"], 10, 64)
@@ -66,12 +122,26 @@ func (s *Server) handleGetNeed(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	if s.isDispatcher(r) {
+	v := s.needView(r)
+	full, err := v.inFull(n.SiteCode)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	if full {
+		noStore(w)
+		if err := s.auditRead(r, civmap.KindNeed, strconv.FormatInt(n.ID, 10), nil); err != nil {
+			s.problem(w, r, err)
+			return
+		}
 		writeGeoJSON(w, http.StatusOK, needFeature(n))
 		return
 	}
-	sites := s.siteLookup(r)
-	site, err := sites(n.SiteCode)
+	if n.Moderation.Hidden {
+		s.problem(w, r, civmap.Errorf(civmap.ENOTFOUND, "没有编号为 %d 的需求", id))
+		return
+	}
+	site, err := v.sites(n.SiteCode)
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -96,9 +166,10 @@ func (s *Server) siteLookup(r *http.Request) func(code string) (civmap.Site, err
 }
 
 // handleListNeeds serves GET /api/v1/needs?site=&status=&bbox=&limit= (newest first). The public
-// sees each need at its site's point without the resident's description (publicNeedFeature);
-// a dispatcher (Config.DispatcherToken) sees them in full, and bbox then filters the needs' own
-// points rather than their sites'.
+// sees each need at its site's point without the resident's description (publicNeedFeature), and
+// bbox filters those points; staff see the needs of sites in their scope in full (hidden ones
+// too, with their moderation), bbox then filtering the needs' own points, and the response is
+// audited as a read of personal data.
 func (s *Server) handleListNeeds(w http.ResponseWriter, r *http.Request) {
 	allowCORS(w)
 	q := r.URL.Query()
@@ -107,8 +178,6 @@ func (s *Server) handleListNeeds(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, civmap.FieldErrorf("status", "unknown status %q", f.Status))
 		return
 	}
-	dispatcher := s.isDispatcher(r)
-	var err error
 	bound, err := parseBBox(r)
 	if err != nil {
 		s.problem(w, r, err)
@@ -119,9 +188,9 @@ func (s *Server) handleListNeeds(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	if dispatcher {
-		f.Bound, f.Limit = bound, limit
-	} else if bound == nil {
+	u := who(r).user
+	f.IncludeHidden = u != nil && u.Role.Staff()
+	if bound == nil && !f.IncludeHidden {
 		f.Limit = limit
 	}
 	ns, err := s.cfg.Store.ListNeeds(r.Context(), f)
@@ -130,16 +199,28 @@ func (s *Server) handleListNeeds(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fc := newCollection()
-	sites := s.siteLookup(r)
+	v := s.needView(r)
+	var read []int64
 	for _, n := range ns {
 		if len(fc.Features) == limit {
 			break
 		}
-		if dispatcher {
-			fc.Features = append(fc.Features, needFeature(n))
+		full, err := v.inFull(n.SiteCode)
+		if err != nil {
+			s.problem(w, r, err)
+			return
+		}
+		if full {
+			if bound == nil || bound.Contains(n.Location.Point) {
+				fc.Features = append(fc.Features, needFeature(n))
+				read = append(read, n.ID)
+			}
 			continue
 		}
-		site, err := sites(n.SiteCode)
+		if n.Moderation.Hidden {
+			continue
+		}
+		site, err := v.sites(n.SiteCode)
 		if civmap.ErrorCode(err) == civmap.ENOTFOUND {
 			continue // no public position to show it at
 		} else if err != nil {
@@ -148,6 +229,13 @@ func (s *Server) handleListNeeds(w http.ResponseWriter, r *http.Request) {
 		}
 		if bound == nil || bound.Contains(site.Location.Point) {
 			fc.Features = append(fc.Features, publicNeedFeature(n, site))
+		}
+	}
+	if len(read) > 0 {
+		noStore(w)
+		if err := s.auditRead(r, civmap.KindNeed, "", read); err != nil {
+			s.problem(w, r, err)
+			return
 		}
 	}
 	writeGeoJSON(w, http.StatusOK, fc)

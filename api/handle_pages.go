@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"civmap"
+	"civmap/auth"
 	"civmap/store"
 	"civmap/tiles"
 	"civmap/web"
@@ -58,10 +60,24 @@ func mapURL(x civmap.Site) string {
 // handleSitePage serves GET /s/{code}, the page a resident reaches by scanning the site's QR
 // code: readable without JavaScript; an unknown code gets a Chinese 404 page.
 func (s *Server) handleSitePage(w http.ResponseWriter, r *http.Request) {
-	s.sitePage(w, r, http.StatusOK, r.URL.Query().Get("submitted") == "1", nil)
+	q := r.URL.Query()
+	p := web.SitePage{Submitted: q.Get("submitted") == "1", Published: q.Get("published") == "1"}
+	switch q.Get("moderated") {
+	case "hide":
+		p.Moderated = "已隐藏，公众不再看到该条目。"
+	case "unhide":
+		p.Moderated = "已恢复公开显示。"
+	}
+	s.sitePageWith(w, r, http.StatusOK, p, nil)
 }
 
 func (s *Server) sitePage(w http.ResponseWriter, r *http.Request, status int, submitted bool, formErr error, form ...needRequest) {
+	s.sitePageWith(w, r, status, web.SitePage{Submitted: submitted}, formErr, form...)
+}
+
+// sitePageWith renders the site page from p's form state (Submitted, Published, ActivityForm,
+// Moderated) and the store.
+func (s *Server) sitePageWith(w http.ResponseWriter, r *http.Request, status int, p web.SitePage, formErr error, form ...needRequest) {
 	ctx := r.Context()
 	code := mux.Vars(r)["code"]
 	x, err := s.cfg.Store.Site(ctx, code)
@@ -72,8 +88,8 @@ func (s *Server) sitePage(w http.ResponseWriter, r *http.Request, status int, su
 		s.problem(w, r, err)
 		return
 	}
-	p := web.SitePage{Site: x, LevelTitle: x.Level.Title(), MapURL: mapURL(x), Placeholder: x.Location.Placeholder(),
-		Notice: civmap.PlaceholderNotice, Categories: civmap.NeedCategories, Submitted: submitted, Now: s.cfg.Now()}
+	p.Site, p.LevelTitle, p.MapURL, p.Placeholder = x, x.Level.Title(), mapURL(x), x.Location.Placeholder()
+	p.Notice, p.Categories, p.Now, p.Viewer = civmap.PlaceholderNotice, civmap.NeedCategories, s.cfg.Now(), s.viewer(r)
 	if len(form) > 0 {
 		p.FormCategory, p.FormDescription = form[0].Category, strings.ToValidUTF8(form[0].Description, "")
 	}
@@ -95,13 +111,22 @@ func (s *Server) sitePage(w http.ResponseWriter, r *http.Request, status int, su
 		s.problem(w, r, err)
 		return
 	}
-	acts, err := s.cfg.Store.ListActivities(ctx, store.ActivityFilter{SiteCode: x.Code, EndAfter: p.Now})
+	p.Staff = who(r).user != nil && s.authorize(r, auth.WriteActivity, x.Code) == nil
+	acts, err := s.cfg.Store.ListActivities(ctx, store.ActivityFilter{SiteCode: x.Code, EndAfter: p.Now, IncludeHidden: p.Staff})
 	if err != nil {
 		s.problem(w, r, err)
 		return
 	}
+	if p.Staff {
+		if err := s.staffSections(r, &p); err != nil {
+			s.problem(w, r, err)
+			return
+		}
+	}
 	for i := range acts {
 		switch {
+		case acts[i].Moderation.Hidden:
+			p.Hidden = append(p.Hidden, acts[i])
 		case acts[i].Current(p.Now):
 			p.Current = append(p.Current, acts[i])
 		case acts[i].Upcoming(p.Now) && len(p.Upcoming) < 20:
@@ -109,7 +134,32 @@ func (s *Server) sitePage(w http.ResponseWriter, r *http.Request, status int, su
 		}
 	}
 	w.Header().Set("Cache-Control", "no-cache")
+	if p.Viewer != nil {
+		noStore(w) // a signed-in view: never cached, even privately
+	}
 	s.render(w, r, status, "site.html", p)
+}
+
+// maxStaffNeeds is how many of a site's needs its page lists for staff (newest first).
+const maxStaffNeeds = 50
+
+// staffSections fills what staff in scope see on a site page: the publishing form's choices
+// and the site's needs in full (a read of personal data, audited).
+func (s *Server) staffSections(r *http.Request, p *web.SitePage) error {
+	p.ContentAreas, p.Platforms = civmap.ContentAreas, civmap.Platforms
+	needs, err := s.cfg.Store.ListNeeds(r.Context(), store.NeedFilter{SiteCode: p.Site.Code, IncludeHidden: true, Limit: maxStaffNeeds})
+	if err != nil {
+		return err
+	}
+	p.Needs = needs
+	if len(needs) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(needs))
+	for i, n := range needs {
+		ids[i] = n.ID
+	}
+	return s.auditRead(r, civmap.KindNeed, "", ids)
 }
 
 // handleSiteNeedForm serves POST /s/{code}/needs, the site page's "我要点单" form
@@ -132,7 +182,14 @@ func (s *Server) handleSiteNeedForm(w http.ResponseWriter, r *http.Request) {
 			s.render(w, r, http.StatusNotFound, "notfound.html", web.NotFoundPage{What: "未找到编码为 " + code + " 的新时代文明实践阵地。"})
 			return
 		}
-		s.sitePage(w, r, http.StatusBadRequest, false, err, req)
+		if d := civmap.ErrorRetry(err); d > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(d.Seconds())))
+		}
+		status := statusFor(err)
+		if status == http.StatusInternalServerError {
+			s.logInternal(r, err)
+		}
+		s.sitePage(w, r, status, false, err, req)
 		return
 	}
 	http.Redirect(w, r, "/s/"+url.PathEscape(code)+"?submitted=1#need", http.StatusSeeOther)

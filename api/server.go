@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
+	"civmap"
+	"civmap/auth"
 	"civmap/geo/gazetteer"
 	"civmap/live"
 	"civmap/qr"
@@ -28,8 +31,9 @@ import (
 type Config struct {
 	Store store.Store // required
 	Bus   *live.Bus   // nil: events are not published
-	// PublicURL is the base URL residents reach the service at (e.g. "https://map.example.cn");
-	// QR codes and TileJSON use it. Empty: taken from each request's Host.
+	// PublicURL is the base URL residents reach the service at (e.g. "https://map.example.cn"),
+	// required: QR codes, TileJSON and links carry it, and session cookies are Secure when it is
+	// https. The request's Host and X-Forwarded-Proto are never used to build URLs.
 	PublicURL string
 	// BaseLayerURL is an optional raster tile URL template for the map (e.g. 天地图 with the
 	// operator's own token); BaseLayerAttribution credits it.
@@ -40,10 +44,15 @@ type Config struct {
 	Logger                             *slog.Logger  // default slog.Default()
 	Now                                func() time.Time
 	Registry                           *prometheus.Registry // metrics; default a new registry
-	// DispatcherToken, when set, is the bearer token (Authorization: Bearer …) that lets a
-	// dispatcher read needs in full: the resident's description and position, and needs
-	// clusters finer than PublicNeedsMaxRes. Without it nobody gets them over HTTP.
-	DispatcherToken string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client
+	// (clientAddr); from any other peer the header is ignored. Empty: no proxy is trusted.
+	TrustedProxies []netip.Prefix
+	// NeedLimitAddr and NeedLimitSite limit anonymous need submissions per client address and
+	// per site; zero values take DefaultNeedLimitAddr and DefaultNeedLimitSite.
+	NeedLimitAddr, NeedLimitSite Rate
+	// Auth tunes sessions and the sign-in back-off (auth.Service; its Store and Now are set
+	// from Store and Now). Zero: the auth package's defaults.
+	Auth auth.Service
 	// Gazetteer returns the tree the geocoding endpoints use; default gazetteer.National,
 	// loaded on the first geocoding request.
 	Gazetteer func() (*gazetteer.Gazetteer, error)
@@ -60,8 +69,11 @@ type Server struct {
 	// at several scales before returning it (milliseconds), and a county has a few hundred codes.
 	qrCodes *lru.Cache[string, *qr.Code]
 	router  *mux.Router
+	handler http.Handler // router behind cross-origin protection
 	metrics *metrics
 	posters posterState
+	auth    *auth.Service
+	limits  needLimits
 }
 
 // New checks cfg and builds the routes.
@@ -91,8 +103,17 @@ func New(cfg Config) (*Server, error) {
 		cfg.Registry = prometheus.NewRegistry()
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	if cfg.PublicURL == "" {
+		return nil, civmap.FieldErrorf("public-url", "a public URL is required: QR codes and links carry it")
+	}
 	if err := CheckPublicURL(cfg.PublicURL); err != nil {
 		return nil, err
+	}
+	if cfg.NeedLimitAddr.N == 0 {
+		cfg.NeedLimitAddr = DefaultNeedLimitAddr
+	}
+	if cfg.NeedLimitSite.N == 0 {
+		cfg.NeedLimitSite = DefaultNeedLimitSite
 	}
 	cache, err := tiles.NewCache(cfg.TileCacheSize)
 	if err != nil {
@@ -102,18 +123,41 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	authSvc := cfg.Auth
+	authSvc.Store, authSvc.Now = cfg.Store, cfg.Now
 	s := &Server{cfg: cfg, cache: cache, qrCodes: qrCodes, router: mux.NewRouter(), metrics: newMetrics(cfg.Registry),
-		posters: posterState{sem: make(chan struct{}, maxPosterRenders)}}
+		posters: posterState{sem: make(chan struct{}, maxPosterRenders)}, auth: &authSvc,
+		limits: needLimits{addr: newLimiter(cfg.NeedLimitAddr, cfg.Now), site: newLimiter(cfg.NeedLimitSite, cfg.Now)}}
 	s.routes()
+	// Cross-site request forgery: a state-changing request that a browser marks as coming from
+	// another origin (Sec-Fetch-Site, or Origin against Host) is refused with 403, whatever
+	// cookie it carries. Requests without those headers (scripts with bearer tokens) pass.
+	cop := http.NewCrossOriginProtection()
+	if err := cop.AddTrustedOrigin(originOf(cfg.PublicURL)); err != nil {
+		return nil, civmap.FieldErrorf("public-url", "public URL %q: %v", cfg.PublicURL, err)
+	}
+	cop.SetDenyHandler(http.HandlerFunc(s.handleCrossOrigin))
+	s.handler = cop.Handler(s.router)
 	return s, nil
 }
 
+// originOf is the scheme://host[:port] of a URL (CheckPublicURL has accepted it).
+func originOf(u string) string {
+	if i := strings.Index(u[len("https://"):], "/"); i >= 0 {
+		return u[:len("https://")+i]
+	}
+	return u
+}
+
 // Handler returns the root handler.
-func (s *Server) Handler() http.Handler { return s.router }
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// PublicURL is the base URL that QR codes and links carry.
+func (s *Server) PublicURL() string { return s.cfg.PublicURL }
 
 func (s *Server) routes() {
 	r := s.router
-	r.Use(s.recoverPanics, s.instrument)
+	r.Use(s.recoverPanics, s.instrument, s.identify)
 
 	r.HandleFunc("/tiles/{layers}/{z}/{x}/{y}.mvt", s.handleTile).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/tiles/{layers}.json", s.handleTileJSON).Methods(http.MethodGet, http.MethodHead)
@@ -124,11 +168,29 @@ func (s *Server) routes() {
 	r.HandleFunc(v1+"/sites/{code}", s.handleGetSite).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(v1+"/venues", s.handleListVenues).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(v1+"/activities", s.handleListActivities).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(v1+"/sites/{code}", s.handlePutSite).Methods(http.MethodPut)
+	r.HandleFunc(v1+"/venues/{code}", s.handleGetVenue).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(v1+"/venues/{code}", s.handlePutVenue).Methods(http.MethodPut)
 	r.HandleFunc(v1+"/activities", s.handleCreateActivity).Methods(http.MethodPost)
 	r.HandleFunc(v1+"/activities/{id}", s.handleGetActivity).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(v1+"/activities/{id}", s.handleUpdateActivity).Methods(http.MethodPatch)
+	r.HandleFunc(v1+"/activities/{id}/moderation", s.handleModerate(civmap.KindActivity)).Methods(http.MethodPut)
 	r.HandleFunc(v1+"/needs", s.handleListNeeds).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(v1+"/needs", s.handleCreateNeed).Methods(http.MethodPost)
 	r.HandleFunc(v1+"/needs/{id}", s.handleGetNeed).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(v1+"/needs/{id}/moderation", s.handleModerate(civmap.KindNeed)).Methods(http.MethodPut)
+	r.HandleFunc(v1+"/me", s.handleMe).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(v1+"/users", s.handleListUsers).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(v1+"/users", s.handleCreateUser).Methods(http.MethodPost)
+	r.HandleFunc(v1+"/users/{id}", s.handleGetUser).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(v1+"/users/{id}", s.handleUpdateUser).Methods(http.MethodPatch)
+	r.HandleFunc(v1+"/users/{id}/code", s.handleIssueCode).Methods(http.MethodPost)
+	r.HandleFunc(v1+"/users/{id}/sessions", s.handleListSessions).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(v1+"/sessions/{id}", s.handleRevokeSession).Methods(http.MethodDelete)
+	r.HandleFunc(v1+"/tokens", s.handleListTokens).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(v1+"/tokens", s.handleCreateToken).Methods(http.MethodPost)
+	r.HandleFunc(v1+"/tokens/{id}", s.handleRevokeToken).Methods(http.MethodDelete)
+	r.HandleFunc(v1+"/audit", s.handleAudit).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(v1+"/clusters", s.handleClusters).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(v1+"/events", s.handleEvents).Methods(http.MethodGet)
 	r.HandleFunc(v1+"/geocode", s.handleGeocode).Methods(http.MethodGet, http.MethodHead)
@@ -141,6 +203,19 @@ func (s *Server) routes() {
 
 	r.HandleFunc("/s/{code}", s.handleSitePage).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/s/{code}/needs", s.handleSiteNeedForm).Methods(http.MethodPost)
+	r.HandleFunc("/s/{code}/activities", s.handleSiteActivityForm).Methods(http.MethodPost)
+	r.HandleFunc("/s/{code}/moderation", s.handleSiteModerationForm).Methods(http.MethodPost)
+	r.HandleFunc("/login", s.handleLoginPage).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/login", s.handleLogin).Methods(http.MethodPost)
+	r.HandleFunc("/logout", s.handleLogout).Methods(http.MethodPost)
+	r.HandleFunc("/me", s.handleMePage).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/me/sessions/{id}/revoke", s.handleRevokeSessionForm).Methods(http.MethodPost)
+	r.HandleFunc("/users", s.handleUsersPage).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/users", s.handleCreateUserForm).Methods(http.MethodPost)
+	r.HandleFunc("/users/{id}/code", s.handleIssueCodeForm).Methods(http.MethodPost)
+	r.HandleFunc("/users/{id}/card.pdf", s.handleCardForm).Methods(http.MethodPost)
+	r.HandleFunc("/p/{code}", s.handleCodePage).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/p/{code}", s.handleCodeSignIn).Methods(http.MethodPost)
 	r.HandleFunc("/", s.handleMapPage).Methods(http.MethodGet, http.MethodHead)
 	r.PathPrefix("/static/").Handler(staticHandler())
 	r.HandleFunc("/healthz", s.handleHealth).Methods(http.MethodGet, http.MethodHead)
@@ -161,17 +236,9 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "version": v})
 }
 
-// baseURL is the public base URL: Config.PublicURL, or scheme://Host of the request.
-func (s *Server) baseURL(r *http.Request) string {
-	if s.cfg.PublicURL != "" {
-		return s.cfg.PublicURL
-	}
-	scheme := "http"
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
+// baseURL is the public base URL, Config.PublicURL — never the request's Host or
+// X-Forwarded-Proto, which a client (or a cache poisoner) chooses.
+func (s *Server) baseURL(*http.Request) string { return s.cfg.PublicURL }
 
 // serviceBound is the bound of the stored areas (or sites), for TileJSON and the map.
 func (s *Server) serviceBound(ctx context.Context) (orb.Bound, orb.Point, error) {

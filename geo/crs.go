@@ -2,6 +2,9 @@ package geo
 
 import (
 	"math"
+	"strings"
+
+	"civmap"
 
 	"github.com/paulmach/orb"
 )
@@ -123,4 +126,20 @@ func PolygonGCJ02ToWGS84(p orb.Polygon) orb.Polygon {
 		}
 	}
 	return out
+}
+
+// ParseCRS maps the name of a datum to a converter of its lon/lat (degrees) to WGS-84: wgs84
+// (also EPSG:4326, gps, and cgcs2000/EPSG:4490, which equals WGS-84 to well under a metre),
+// gcj02 (火星坐标, as AMap and Tencent use) or bd09 (bd09ll, Baidu). Case, '-' and '_' are
+// ignored. EINVALID naming "crs" for any other name.
+func ParseCRS(s string) (func(orb.Point) orb.Point, error) {
+	switch strings.ToLower(strings.ReplaceAll(strings.ReplaceAll(strings.TrimSpace(s), "-", ""), "_", "")) {
+	case "wgs84", "epsg4326", "4326", "gps", "cgcs2000", "epsg4490", "4490":
+		return func(p orb.Point) orb.Point { return p }, nil
+	case "gcj02", "gcj", "火星坐标", "高德", "腾讯":
+		return GCJ02ToWGS84, nil
+	case "bd09", "bd09ll", "百度":
+		return BD09ToWGS84, nil
+	}
+	return nil, civmap.FieldErrorf("crs", "未知坐标系“%s”(want wgs84, gcj02, bd09 or cgcs2000)", s)
 }

@@ -101,7 +101,7 @@ func Import(ctx context.Context, st store.Store, name string, data []byte, opt O
 	if opt.CRS == "" {
 		opt.CRS = "wgs84"
 	}
-	if _, err := parseCRS(opt.CRS); err != nil {
+	if _, err := geo.ParseCRS(opt.CRS); err != nil {
 		return rep, err
 	}
 	areas, err := st.ListAreas(ctx)
@@ -365,19 +365,6 @@ func isVenueKind(k string) bool {
 	return false
 }
 
-// parseCRS maps a crs cell to a converter to WGS-84.
-func parseCRS(s string) (func(orb.Point) orb.Point, error) {
-	switch strings.ToLower(strings.ReplaceAll(strings.ReplaceAll(strings.TrimSpace(s), "-", ""), "_", "")) {
-	case "wgs84", "epsg4326", "4326", "gps", "cgcs2000", "epsg4490", "4490":
-		return func(p orb.Point) orb.Point { return p }, nil // CGCS2000 = WGS-84 to well under a metre
-	case "gcj02", "gcj", "火星坐标", "高德", "腾讯":
-		return geo.GCJ02ToWGS84, nil
-	case "bd09", "bd09ll", "百度":
-		return geo.BD09ToWGS84, nil
-	}
-	return nil, civmap.FieldErrorf("crs", "未知坐标系“%s”(want wgs84, gcj02, bd09 or cgcs2000)", s)
-}
-
 // locate returns the row's WGS-84 location: from its lon/lat cells in its datum, or geocoded
 // from its address. On failure it returns the field and the reason.
 func locate(r Row, opt Options) (loc civmap.Location, divCode, field, reason string) {
@@ -421,7 +408,7 @@ func locate(r Row, opt Options) (loc civmap.Location, divCode, field, reason str
 	if crs == "" {
 		crs = opt.CRS
 	}
-	conv, err := parseCRS(crs)
+	conv, err := geo.ParseCRS(crs)
 	if err != nil {
 		return loc, "", "crs", civmap.ErrorMessage(err)
 	}

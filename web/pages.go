@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"time"
 
 	"civmap"
@@ -47,9 +48,108 @@ type SitePage struct {
 	Now             time.Time
 	Nav             nav.Links // navigation deep links (geo/nav.ForSite)
 	PosterURL       string    // the site's printable SVG poster
+	Viewer          *Viewer   // the signed-in user, nil for anonymous visitors
+	// Staff is set for staff whose scope holds the site: the page then offers publishing
+	// activities and moderation, and lists the site's needs in full.
+	Staff        bool
+	Published    bool         // an activity was just published
+	ActivityForm ActivityForm // refills the publishing form after an error
+	ContentAreas []civmap.ContentArea
+	Platforms    []civmap.Platform
+	Hidden       []civmap.Activity // activities hidden by moderation (staff)
+	Needs        []civmap.Need     // the site's needs, newest first (staff)
+	Moderated    string            // what the last moderation did
+}
+
+// ActivityForm is the site page's "发布活动" form.
+type ActivityForm struct {
+	Title, ContentArea, Platform, Date, StartTime, EndTime, Error, Field string
 }
 
 // NotFoundPage is the data of notfound.html.
 type NotFoundPage struct {
 	What string // what was not found, in Chinese
+}
+
+// Viewer is the signed-in user as pages name them; nil on pages for anonymous visitors.
+type Viewer struct {
+	Name      string
+	Login     string
+	RoleTitle string
+	Staff     bool // admin, station or post: may publish and moderate in scope
+	Manager   bool // may manage users or issue personal codes (/users)
+}
+
+// LoginPage is the data of login.html.
+type LoginPage struct {
+	Next   string // where to go after signing in (a local path)
+	Login  string // refills the form after a failure
+	Error  string
+	Out    bool // just signed out
+	Viewer *Viewer
+}
+
+// SessionRow is one signed-in browser on me.html.
+type SessionRow struct {
+	civmap.Session
+	KindTitle string
+	Current   bool
+}
+
+// MePage is the data of me.html, a signed-in user's account page.
+type MePage struct {
+	Viewer    *Viewer
+	User      civmap.User
+	RoleTitle string
+	ScopeName string // the scope site's name, or "全市" for the whole network
+	Sessions  []SessionRow
+	Notice    string
+}
+
+// UserRow is one user on users.html.
+type UserRow struct {
+	civmap.User
+	RoleTitle string
+	ScopeName string
+	CanCode   bool // the viewer may issue this user a personal code
+}
+
+// UsersPage is the data of users.html: the users in the viewer's scope and a form to add one.
+type UsersPage struct {
+	Viewer *Viewer
+	Users  []UserRow
+	Roles  []RoleOption // roles the viewer may create
+	Scope  string       // default scope for new users
+	Error  string
+	// Created is set right after a user was added with a generated password, shown once.
+	Created         *civmap.User
+	CreatedPassword string
+	Form            struct{ Login, Name, Role, Scope string }
+}
+
+// RoleOption is a role in a form's select.
+type RoleOption struct {
+	Role  civmap.Role
+	Title string
+}
+
+// CodePage is the data of code.html: a personal code's landing page (/p/{code}) or, right
+// after issuing, the code shown once to staff.
+type CodePage struct {
+	Viewer  *Viewer
+	Name    string // the volunteer's name
+	Site    string // the volunteer's site name
+	Code    string // the code (only in the form that signs in or prints the card)
+	Error   string
+	Issued  bool         // shown to staff right after issuing
+	URL     string       // the sign-in URL the QR code carries (Issued)
+	PNG     template.URL // data: URI of the QR code (Issued)
+	UserID  int64
+	Expires string
+}
+
+// NoticePage is the data of notice.html: a title, a message and a way on.
+type NoticePage struct {
+	Title, Message string
+	Link, LinkText string // default: the map
 }

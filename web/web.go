@@ -33,10 +33,12 @@ var funcs = template.FuncMap{
 		return t.In(China).Format("01月02日 15:04")
 	},
 	"hm": func(t time.Time) string { return t.In(China).Format("15:04") },
+	// pair passes two values to a template: {{template "x" (pair $.A .)}} → .A, .B.
+	"pair": func(a, b any) struct{ A, B any } { return struct{ A, B any }{a, b} },
 }
 
 // Templates holds the parsed page templates: "map.html", "site.html", "notfound.html",
-// "need_done.html".
+// "notice.html", "login.html", "me.html", "users.html", "code.html", and the "account" bar.
 var Templates = template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html"))
 
 // HasMapLibre reports whether the MapLibre GL JS bundle was copied into static/vendor

@@ -8,12 +8,21 @@ import (
 	"strings"
 	"testing"
 
+	"civmap"
 	"civmap/api"
 )
 
-func post(t *testing.T, url, contentType, body string) (*http.Response, []byte) {
+func post(t *testing.T, url, contentType, body string, header ...string) (*http.Response, []byte) {
 	t.Helper()
-	resp, err := http.Post(url, contentType, strings.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,17 +34,21 @@ func post(t *testing.T, url, contentType, body string) (*http.Response, []byte) 
 func TestServeActivityAPI(t *testing.T) {
 	m := startServe(t, tempData(t))
 	defer m.Close()
+	_, asAdmin := userToken(t, m, "admin", civmap.RoleAdmin, "")
 	url := m.URL() + "/api/v1/activities"
 	good := `{"title":"理论宣讲进村组","content_area":"宣传宣讲党的政策","platform":"理论宣讲",
 		"start":"2026-12-01T09:00:00+08:00","end":"2026-12-01T11:00:00+08:00","place":{"code":"430682114001V01"}}`
 
 	// A venue code that does not exist yet is rejected; after demo venues exist it is accepted.
-	resp, b := post(t, url, "application/json", good)
+	if resp, b := post(t, url, "application/json", good); resp.StatusCode != 401 {
+		t.Fatalf("anonymous: %d %s; want 401", resp.StatusCode, b)
+	}
+	resp, b := post(t, url, "application/json", good, asAdmin...)
 	if resp.StatusCode != 400 || !bytes.Contains(b, []byte(`"field":"place.code"`)) {
 		t.Fatalf("unknown venue: %d %s", resp.StatusCode, b)
 	}
 	good = strings.Replace(good, "430682114001V01", "430682114001", 1)
-	resp, b = post(t, url, "application/json", good)
+	resp, b = post(t, url, "application/json", good, asAdmin...)
 	if resp.StatusCode != 201 || !strings.HasPrefix(resp.Header.Get("Location"), "/api/v1/activities/") {
 		t.Fatalf("create: %d %s", resp.StatusCode, b)
 	}
@@ -78,7 +91,7 @@ func TestServeActivityAPI(t *testing.T) {
 		"year 9999":        {"application/json", strings.ReplaceAll(good, "2026-12-01", "9999-12-01"), 400, "start"},
 		"array body":       {"application/json", `[]`, 400, ""},
 	} {
-		resp, b := post(t, url, c.ct, c.body)
+		resp, b := post(t, url, c.ct, c.body, asAdmin...)
 		var p api.Problem
 		if err := json.Unmarshal(b, &p); err != nil || resp.StatusCode != c.status || p.Status != c.status ||
 			resp.Header.Get("Content-Type") != "application/problem+json" || p.Field != c.field || p.Detail == "" {

@@ -8,20 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"civmap"
 	"civmap/geo"
 )
 
-// testToken is the dispatcher token the cluster tests run the server with: needs' own points
-// and fine needs clusters are for dispatchers only.
-const testToken = "dispatcher-secret"
-
-var asDispatcher = []string{"Authorization", "Bearer " + testToken}
-
 // bruteForce counts the stored points of a layer per H3 cell at res, from the list endpoint
-// (as a dispatcher, who sees needs at their own points).
-func bruteForce(t *testing.T, base, layer string, res int) map[string]int {
+// (as a county-wide admin, asAdmin, who sees needs at their own points).
+func bruteForce(t *testing.T, base, layer string, res int, asAdmin []string) map[string]int {
 	t.Helper()
-	_, b := get(t, fmtURL(base, "/api/v1/%s?limit=10000", layer), asDispatcher...)
+	_, b := get(t, fmtURL(base, "/api/v1/%s?limit=10000", layer), asAdmin...)
 	out := map[string]int{}
 	for _, f := range decodeFC(t, b).Features {
 		c, err := geo.Cell(point(t, f.Geometry.Coordinates), res)
@@ -33,13 +28,13 @@ func bruteForce(t *testing.T, base, layer string, res int) map[string]int {
 	return out
 }
 
-func clusters(t *testing.T, base, layer string, res int, bbox string) map[string]int {
+func clusters(t *testing.T, base, layer string, res int, bbox string, asAdmin []string) map[string]int {
 	t.Helper()
 	url := fmtURL(base, "/api/v1/clusters?layer=%s&res=%d", layer, res)
 	if bbox != "" {
 		url += "&bbox=" + bbox
 	}
-	resp, b := get(t, url, asDispatcher...)
+	resp, b := get(t, url, asAdmin...)
 	if resp.StatusCode != 200 {
 		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, b)
 	}
@@ -53,18 +48,18 @@ func clusters(t *testing.T, base, layer string, res int, bbox string) map[string
 	return out
 }
 
-func checkCounts(t *testing.T, base string) {
+func checkCounts(t *testing.T, base string, asAdmin []string) {
 	t.Helper()
 	for _, layer := range []string{"activities", "needs"} {
 		for res := geo.MinClusterRes; res <= geo.MaxClusterRes; res++ {
-			want, got := bruteForce(t, base, layer, res), clusters(t, base, layer, res, "")
+			want, got := bruteForce(t, base, layer, res, asAdmin), clusters(t, base, layer, res, "", asAdmin)
 			if fmt.Sprint(want) != fmt.Sprint(got) {
 				t.Errorf("%s res %d: clusters %v, brute force %v", layer, res, got, want)
 			}
 		}
 		// A bbox keeps exactly the cells whose centre is inside it.
-		want := bruteForce(t, base, layer, 7)
-		got := clusters(t, base, layer, 7, "113.3,29.3,113.5,29.6")
+		want := bruteForce(t, base, layer, 7, asAdmin)
+		got := clusters(t, base, layer, 7, "113.3,29.3,113.5,29.6", asAdmin)
 		for cell, n := range want {
 			c, _ := geo.ParseCell(cell)
 			p := geo.CellCenter(c)
@@ -78,7 +73,8 @@ func checkCounts(t *testing.T, base string) {
 
 func TestServeClustersMatchBruteForceAndSurviveRestart(t *testing.T) {
 	path := tempData(t)
-	m := startServe(t, path, "--dispatcher-token", testToken)
+	m := startServe(t, path)
+	_, asAdmin := userToken(t, m, "admin", civmap.RoleAdmin, "")
 	base := m.URL()
 	_, b := get(t, base+"/api/v1/sites")
 	var codes []string
@@ -95,21 +91,21 @@ func TestServeClustersMatchBruteForceAndSurviveRestart(t *testing.T) {
 			p := points[r.IntN(len(points))]
 			place = map[string]any{"lon": p[0] + (r.Float64()-0.5)*0.04, "lat": p[1] + (r.Float64()-0.5)*0.04}
 		}
-		resp, body := postJSON(t, base+"/api/v1/activities", map[string]any{
+		resp, body := send(t, "POST", base+"/api/v1/activities", map[string]any{
 			"title": fmt.Sprintf("测试活动 %d", i), "content_area": "丰富活跃文化生活", "platform": "文化惠民",
 			"start": start.Add(time.Duration(i) * time.Hour).Format(time.RFC3339),
 			"end":   start.Add(time.Duration(i+2) * time.Hour).Format(time.RFC3339), "place": place,
-		})
+		}, asAdmin...)
 		if resp.StatusCode != 201 {
 			t.Fatalf("POST activity: %d %s", resp.StatusCode, body)
 		}
 	}
 	for i := 0; i < 80; i++ {
 		p := points[r.IntN(len(points))]
-		resp, body := postJSON(t, base+"/api/v1/needs", map[string]any{
+		resp, body := send(t, "POST", base+"/api/v1/needs", map[string]any{ // as staff: no rate limit
 			"category": "卫生健康", "description": fmt.Sprintf("测试需求 %d", i),
 			"place": map[string]any{"lon": p[0] + (r.Float64()-0.5)*0.02, "lat": p[1] + (r.Float64()-0.5)*0.02},
-		})
+		}, asAdmin...)
 		if resp.StatusCode != 201 {
 			t.Fatalf("POST need: %d %s", resp.StatusCode, body)
 		}
@@ -131,42 +127,45 @@ func TestServeClustersMatchBruteForceAndSurviveRestart(t *testing.T) {
 			t.Errorf("POST %v: %d %s; want 400 problem+json naming a field", bad, resp.StatusCode, body)
 		}
 	}
-	if n := len(bruteForce(t, base, "needs", 0)); n == 0 {
+	if n := len(bruteForce(t, base, "needs", 0, asAdmin)); n == 0 {
 		t.Fatal("no needs stored")
 	}
 	total := 0
-	for _, n := range bruteForce(t, base, "needs", 0) {
+	for _, n := range bruteForce(t, base, "needs", 0, asAdmin) {
 		total += n
 	}
 	if total != 80 {
 		t.Errorf("%d needs stored, want 80 (rejected requests must store nothing)", total)
 	}
-	checkCounts(t, base)
-	checkNeedsPrivacy(t, base)
+	checkCounts(t, base, asAdmin)
+	checkNeedsPrivacy(t, base, asAdmin)
 	_, before := get(t, base+"/api/v1/activities?limit=10000")
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}
 
-	m = startServe(t, path, "--dispatcher-token", testToken)
+	m = startServe(t, path)
 	defer m.Close()
 	_, after := get(t, m.URL()+"/api/v1/activities?limit=10000")
 	if string(before) != string(after) {
 		t.Error("activities differ after a restart on the same data file")
 	}
-	checkCounts(t, m.URL())
+	checkCounts(t, m.URL(), asAdmin)
 }
 
 // checkNeedsPrivacy: the public sees needs at their sites' points without descriptions, and no
-// needs clusters finer than resolution 8; a wrong token is no better than none.
-func checkNeedsPrivacy(t *testing.T, base string) {
+// needs clusters finer than resolution 8; a wrong token is refused outright.
+func checkNeedsPrivacy(t *testing.T, base string, asAdmin []string) {
 	t.Helper()
 	_, b := get(t, base+"/api/v1/sites")
 	sitePoint := map[string][2]float64{}
 	for _, f := range decodeFC(t, b).Features {
 		sitePoint[f.Properties["code"].(string)] = point(t, f.Geometry.Coordinates)
 	}
-	for _, hdr := range [][]string{nil, {"Authorization", "Bearer wrong"}} {
+	if resp, b := get(t, base+"/api/v1/needs?limit=10000", "Authorization", "Bearer wrong"); resp.StatusCode != 401 || strings.Contains(string(b), "测试需求") {
+		t.Errorf("needs with a wrong token: %d %.200s", resp.StatusCode, b)
+	}
+	for _, hdr := range [][]string{nil} {
 		_, b = get(t, base+"/api/v1/needs?limit=10000", hdr...)
 		public := decodeFC(t, b).Features
 		if len(public) != 80 {
@@ -191,7 +190,7 @@ func checkNeedsPrivacy(t *testing.T, base string) {
 			t.Errorf("public need 1: %d %s", resp.StatusCode, b)
 		}
 	}
-	if resp, b := get(t, base+"/api/v1/needs/1", asDispatcher...); resp.StatusCode != 200 || !strings.Contains(string(b), "测试需求") {
-		t.Errorf("dispatcher need 1: %d %s", resp.StatusCode, b)
+	if resp, b := get(t, base+"/api/v1/needs/1", asAdmin...); resp.StatusCode != 200 || !strings.Contains(string(b), "测试需求") {
+		t.Errorf("admin need 1: %d %s", resp.StatusCode, b)
 	}
 }

@@ -5,6 +5,9 @@
 //	civmap migrate [flags]          apply the PostGIS store's schema migrations
 //	civmap geocode [flags] [FILE]   geocode Chinese addresses to division codes and points
 //	civmap qr posters [flags]       print the sites' QR posters as an A4 PDF
+//	civmap user COMMAND [flags]     add, list, disable users; issue volunteers' personal codes
+//	civmap token COMMAND [flags]    create, list, revoke API tokens
+//	civmap audit [flags]            read the audit log
 //	civmap version                  print the version
 //
 // Run `civmap COMMAND -h` for a command's flags.
@@ -25,6 +28,10 @@ import (
 
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
+
+// defaultPublicURL is where `civmap serve` listens by default: the base URL of codes made by
+// commands when no --public-url is given (with a warning).
+const defaultPublicURL = "http://127.0.0.1:8080"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -58,6 +65,9 @@ commands:
   migrate   apply the PostGIS store's schema migrations (--database-url)
   geocode   geocode Chinese addresses (one per line, or a CSV column) to division codes and points
   qr        qr posters: print every site's QR poster (A4, one page per site) as a PDF
+  user      add, list, disable, enable users, set passwords, issue volunteers' personal codes
+  token     create, list, revoke API tokens for scripts
+  audit     read the audit log
   version   print the version
 
 Run 'civmap COMMAND -h' for the flags of a command.
@@ -70,6 +80,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return errors.New("no command given")
 	}
 	cmd, rest := args[0], args[1:]
+	// Writes made by a command are audited as the command and the OS user running it.
+	ctx = civmap.WithActor(ctx, commandActor(cmd))
 	switch cmd {
 	case "serve":
 		m := NewServe(stdout, stderr)
@@ -89,6 +101,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runGeocode(ctx, rest, stdin, stdout, stderr)
 	case "qr":
 		return runQR(ctx, rest, stdout, stderr)
+	case "user":
+		return runUser(ctx, rest, stdin, stdout, stderr)
+	case "token":
+		return runToken(ctx, rest, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "civmap", version)
 		return nil

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"civmap"
@@ -33,7 +32,6 @@ func runQR(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return fmt.Errorf("qr: unknown subcommand %q (want posters)", args[0])
 	}
-	const defaultPosterURL = "http://127.0.0.1:8080"
 	fs := flag.NewFlagSet("qr posters", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, qrUsage); fs.PrintDefaults() }
@@ -42,7 +40,7 @@ func runQR(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "PDF file to write (required)")
 	font := fs.String("font", os.Getenv("CIVMAP_FONT"), "CJK TrueType font file (.ttf/.ttc) or directory to search (env CIVMAP_FONT; default: Debian's "+poster.FontPackage+" and other packaged CJK fonts)")
 	logo := fs.String("logo", "", "PNG or JPEG logo for the centre of each code (codes switch to error-correction level H; logo ≤ 20% of the code)")
-	public := fs.String("public-url", os.Getenv("CIVMAP_PUBLIC_URL"), "base URL residents reach the service at, encoded in the codes (env CIVMAP_PUBLIC_URL; default "+defaultPosterURL+", the address `civmap serve` listens at by default — set the real one before printing)")
+	public := fs.String("public-url", os.Getenv("CIVMAP_PUBLIC_URL"), "base URL residents reach the service at, encoded in the codes (env CIVMAP_PUBLIC_URL; default "+defaultPublicURL+", the address `civmap serve` listens at by default — set the real one before printing)")
 	dbURL := fs.String("database-url", databaseURL(), "PostgreSQL/PostGIS URL to read the sites from (env DATABASE_URL); empty: the embedded store at --data")
 	data := fs.String("data", envOr("CIVMAP_DATA", embedded.DefaultPath), "embedded store file the sites are read from, as `civmap serve` uses it (env CIVMAP_DATA); Linxiang's network is loaded into it when missing")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -55,8 +53,8 @@ func runQR(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.New("qr posters: --out FILE.pdf is required")
 	}
 	if *public == "" {
-		*public = defaultPosterURL
-		fmt.Fprintf(stderr, "qr posters: warning: the codes encode %s/s/{code}; before printing, set --public-url to the address residents reach (海报二维码指向本机地址，印刷前请用 --public-url 指定群众可访问的网址)\n", defaultPosterURL)
+		*public = defaultPublicURL
+		fmt.Fprintf(stderr, "qr posters: warning: the codes encode %s/s/{code}; before printing, set --public-url to the address residents reach (海报二维码指向本机地址，印刷前请用 --public-url 指定群众可访问的网址)\n", defaultPublicURL)
 	}
 	if err := api.CheckPublicURL(*public); err != nil {
 		return fmt.Errorf("qr posters: --public-url: %s", civmap.ErrorMessage(err))
@@ -104,27 +102,8 @@ func runQR(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("qr posters: %s", civmap.ErrorMessage(err))
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(*out), ".posters-*.pdf")
-	if err != nil {
-		return fmt.Errorf("qr posters: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := poster.WritePDF(tmp, f, pages); err != nil {
-		tmp.Close()
-		return fmt.Errorf("qr posters: %s", civmap.ErrorMessage(err))
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("qr posters: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("qr posters: %w", err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil { // CreateTemp makes it 0600
-		return fmt.Errorf("qr posters: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), *out); err != nil {
-		return fmt.Errorf("qr posters: %w", err)
+	if err := writeFileAtomic(*out, 0o644, func(w io.Writer) error { return poster.WritePDF(w, f, pages) }); err != nil {
+		return fmt.Errorf("qr posters: %s", errorText(err))
 	}
 	fmt.Fprintf(stdout, "wrote %d posters to %s in %s (font %s)\n", len(pages), *out, time.Since(start).Round(time.Millisecond), f.Path)
 	return nil

@@ -10,8 +10,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
+	"civmap"
 	"civmap/api"
 	"civmap/live"
 	"civmap/seed"
@@ -31,8 +33,16 @@ type Serve struct {
 	BaseLayer   string
 	BaseAttr    string
 	Font        string // CJK font file or directory for the posters (qr/poster.LoadFont)
-	// DispatcherToken lets dispatchers read needs in full (api.Config.DispatcherToken).
-	DispatcherToken string
+	// TrustedProxies is the comma-separated list of reverse proxies (addresses or CIDR
+	// prefixes) whose X-Forwarded-For is believed (api.Config.TrustedProxies).
+	TrustedProxies string
+	// NeedLimitAddr and NeedLimitSite limit anonymous need submissions ("5/10m").
+	NeedLimitAddr, NeedLimitSite string
+	// DemoAccounts is what --demo created at start: the demo users with fresh passwords.
+	DemoAccounts []seed.DemoAccount
+	// Now is the HTTP layer's clock (sign-in back-off, rate limits, sessions); nil: time.Now.
+	// Tests set it to move time forward.
+	Now func() time.Time
 
 	stdout, stderr io.Writer
 	logger         *slog.Logger
@@ -55,12 +65,14 @@ func (m *Serve) ParseFlags(args []string) error {
 	fs.StringVar(&m.Addr, "addr", envOr("CIVMAP_ADDR", "127.0.0.1:8080"), "listen address host:port (env CIVMAP_ADDR)")
 	fs.StringVar(&m.DataPath, "data", envOr("CIVMAP_DATA", embedded.DefaultPath), "embedded store file (env CIVMAP_DATA)")
 	fs.StringVar(&m.DatabaseURL, "database-url", databaseURL(), "PostgreSQL URL: use the PostGIS store instead of the embedded one (env DATABASE_URL)")
-	fs.StringVar(&m.PublicURL, "public-url", os.Getenv("CIVMAP_PUBLIC_URL"), "base URL residents reach the service at, encoded in QR codes (env CIVMAP_PUBLIC_URL; default: the request's host)")
-	fs.BoolVar(&m.Demo, "demo", false, "add clearly flagged demo venues, activities and needs (once)")
+	fs.StringVar(&m.PublicURL, "public-url", os.Getenv("CIVMAP_PUBLIC_URL"), "base URL residents reach the service at, carried by QR codes and links (env CIVMAP_PUBLIC_URL; default: http:// and the listen address). Requests' Host headers are never used")
+	fs.BoolVar(&m.Demo, "demo", false, "add clearly flagged demo venues, activities and needs (once) and demo accounts, one per role, whose fresh passwords are printed at each start")
 	fs.StringVar(&m.BaseLayer, "base-layer", os.Getenv("CIVMAP_BASE_LAYER"), "optional raster base-layer URL template, e.g. a 天地图 WMTS/XYZ URL with your own tk token (env CIVMAP_BASE_LAYER)")
 	fs.StringVar(&m.BaseAttr, "base-layer-attribution", os.Getenv("CIVMAP_BASE_LAYER_ATTRIBUTION"), "attribution shown for the base layer")
 	fs.StringVar(&m.Font, "font", os.Getenv("CIVMAP_FONT"), "CJK TrueType font file or directory for the printable posters (env CIVMAP_FONT; default: Debian's fonts-droid-fallback)")
-	fs.StringVar(&m.DispatcherToken, "dispatcher-token", os.Getenv("CIVMAP_DISPATCHER_TOKEN"), "bearer token that lets dispatchers read residents' needs in full (env CIVMAP_DISPATCHER_TOKEN; default: nobody can)")
+	fs.StringVar(&m.TrustedProxies, "trusted-proxies", os.Getenv("CIVMAP_TRUSTED_PROXIES"), "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (env CIVMAP_TRUSTED_PROXIES; default: none — the header is ignored)")
+	fs.StringVar(&m.NeedLimitAddr, "need-limit-address", envOr("CIVMAP_NEED_LIMIT_ADDRESS", api.DefaultNeedLimitAddr.String()), "anonymous need submissions per client address: N/duration, N at once, refilled at N per duration (env CIVMAP_NEED_LIMIT_ADDRESS)")
+	fs.StringVar(&m.NeedLimitSite, "need-limit-site", envOr("CIVMAP_NEED_LIMIT_SITE", api.DefaultNeedLimitSite.String()), "anonymous need submissions per site: N/duration (env CIVMAP_NEED_LIMIT_SITE)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -77,9 +89,27 @@ func envOr(name, def string) string {
 	return def
 }
 
-// Run opens the store, loads Linxiang's sites (and the demo data with --demo), starts listening
-// and serves in the background. It returns once the server accepts connections.
+// Run opens the store, loads Linxiang's sites (and the demo data and accounts with --demo),
+// starts listening and serves in the background. It returns once the server accepts
+// connections, having printed the URL, the base URL QR codes carry and how to create the first
+// admin (or the demo accounts).
 func (m *Serve) Run(ctx context.Context) error {
+	proxies, err := api.ParseTrustedProxies(m.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxies: %s", civmap.ErrorMessage(err))
+	}
+	limitAddr, err := api.ParseRate("need-limit-address", m.NeedLimitAddr)
+	if err != nil {
+		return fmt.Errorf("--need-limit-address: %s", civmap.ErrorMessage(err))
+	}
+	limitSite, err := api.ParseRate("need-limit-site", m.NeedLimitSite)
+	if err != nil {
+		return fmt.Errorf("--need-limit-site: %s", civmap.ErrorMessage(err))
+	}
+	if err := api.CheckPublicURL(m.PublicURL); err != nil {
+		return fmt.Errorf("--public-url: %s", civmap.ErrorMessage(err))
+	}
+	ctx = civmap.WithActor(ctx, commandActor("serve"))
 	st, kind, n, err := openNetwork(ctx, m.DatabaseURL, m.DataPath)
 	if err != nil {
 		return err
@@ -97,20 +127,28 @@ func (m *Serve) Run(ctx context.Context) error {
 		if n > 0 {
 			m.logger.Info("added demo data (flagged 示例数据)", "records", n)
 		}
-	}
-	srv, err := api.New(api.Config{
-		Store: st, Bus: live.NewBus(), PublicURL: m.PublicURL, BaseLayerURL: m.BaseLayer,
-		BaseLayerAttribution: m.BaseAttr, Logger: m.logger, PosterFont: m.Font,
-		DispatcherToken: m.DispatcherToken,
-	})
-	if err != nil {
-		return err
+		if m.DemoAccounts, err = seed.DemoAccounts(ctx, st); err != nil {
+			return fmt.Errorf("demo accounts: %w", err)
+		}
 	}
 	ln, err := net.Listen("tcp", m.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Addr, err)
 	}
 	m.listener = ln
+	public := strings.TrimRight(m.PublicURL, "/")
+	if public == "" {
+		public = m.URL()
+	}
+	srv, err := api.New(api.Config{
+		Store: st, Bus: live.NewBus(), PublicURL: public, BaseLayerURL: m.BaseLayer,
+		BaseLayerAttribution: m.BaseAttr, Logger: m.logger, PosterFont: m.Font,
+		TrustedProxies: proxies, NeedLimitAddr: limitAddr, NeedLimitSite: limitSite, Now: m.Now,
+	})
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	// Long-lived requests (server-sent events) end when Close starts shutting down.
 	base, cancel := context.WithCancel(context.Background())
 	m.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
@@ -123,6 +161,39 @@ func (m *Serve) Run(ctx context.Context) error {
 		where = "PostGIS store"
 	}
 	fmt.Fprintf(m.stdout, "civmap serving %s data at %s (%s)\n", "Linxiang", m.URL(), where)
+	fmt.Fprintf(m.stdout, "QR codes and links carry %s (二维码与链接指向此地址", public)
+	if m.PublicURL == "" {
+		fmt.Fprint(m.stdout, "；手机访问请用 --public-url 设置群众可访问的网址")
+	}
+	fmt.Fprintln(m.stdout, ")")
+	return m.printAccounts(ctx)
+}
+
+// printAccounts prints the demo accounts' fresh passwords, or — when no one can sign in yet —
+// how to create the first admin.
+func (m *Serve) printAccounts(ctx context.Context) error {
+	if len(m.DemoAccounts) > 0 {
+		fmt.Fprintf(m.stdout, "demo accounts (示例账号, flagged demo; new passwords at every start), sign in at %s/login:\n", m.URL())
+		for _, a := range m.DemoAccounts {
+			if a.Code != "" {
+				fmt.Fprintf(m.stdout, "  %-15s %-12s personal code: %s/p/%s\n", a.User.Login, a.User.Role, m.URL(), a.Code)
+				continue
+			}
+			fmt.Fprintf(m.stdout, "  %-15s %-12s password: %s\n", a.User.Login, a.User.Role, a.Password)
+		}
+		return nil
+	}
+	admins, err := m.store.ListUsers(ctx, store.UserFilter{Role: civmap.RoleAdmin, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(admins) == 0 {
+		data := ""
+		if m.storeKind != "postgis" && m.DataPath != embedded.DefaultPath {
+			data = " --data " + m.DataPath
+		}
+		fmt.Fprintf(m.stdout, "no admin yet: create the first one (创建第一个管理员), e.g. in another terminal:\n  go run ./cmd/civmap user add%s --name 管理员 --login admin --role admin\n", data)
+	}
 	return nil
 }
 

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"civmap"
 )
 
 // startServe runs `civmap serve` on a free loopback port with the data file at path.
@@ -176,8 +178,9 @@ func TestServeSitePage(t *testing.T) {
 }
 
 func TestServeNeedForm(t *testing.T) {
-	m := startServe(t, tempData(t), "--dispatcher-token", "tok")
+	m := startServe(t, tempData(t))
 	defer m.Close()
+	_, asAdmin := userToken(t, m, "admin", civmap.RoleAdmin, "")
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := client.PostForm(m.URL()+"/s/430682114001/needs", map[string][]string{"category": {"卫生健康"}, "description": {"老人需要测血压"}})
 	if err != nil {
@@ -187,7 +190,7 @@ func TestServeNeedForm(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "submitted=1") {
 		t.Fatalf("need form: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	_, b := get(t, m.URL()+"/api/v1/needs?site=430682114001", "Authorization", "Bearer tok")
+	_, b := get(t, m.URL()+"/api/v1/needs?site=430682114001", asAdmin...)
 	if c := decodeFC(t, b); len(c.Features) != 1 || c.Features[0].Properties["description"] != "老人需要测血压" {
 		t.Errorf("stored needs: %s", b)
 	}

@@ -16,12 +16,16 @@ import (
 // qr.Code.Runs) on the white quiet-zone square, a logo as an image. It returns an EINVALID error
 // for no pages and EUNAVAILABLE when a glyph is missing from f.
 func WritePDF(w io.Writer, f *Font, pages []*Page) error {
+	return writePDF(w, f, pages, "新时代文明实践阵地二维码海报")
+}
+
+func writePDF(w io.Writer, f *Font, pages []*Page, title string) error {
 	if len(pages) == 0 {
 		return civmap.Errorf(civmap.EINVALID, "no sites to print")
 	}
 	pdf := &gopdf.GoPdf{}
 	pdf.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitMM})
-	pdf.SetInfo(gopdf.PdfInfo{Title: "新时代文明实践阵地二维码海报", Creator: "civmap", Producer: "civmap (gopdf)"})
+	pdf.SetInfo(gopdf.PdfInfo{Title: title, Creator: "civmap", Producer: "civmap (gopdf)"})
 	var missing []rune
 	opt := gopdf.TtfOption{OnGlyphNotFound: func(r rune) { missing = append(missing, r) }}
 	families := map[*Font]string{}
