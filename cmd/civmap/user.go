@@ -171,13 +171,14 @@ func userAdd(ctx context.Context, st accountStore, u civmap.User, stdin io.Reade
 			return fmt.Errorf("user add: %s", civmap.ErrorMessage(err))
 		}
 	}
-	u, err := st.CreateUser(ctx, u)
+	created, err := st.CreateUser(ctx, u)
 	if err != nil {
 		if civmap.ErrorCode(err) == civmap.ECONFLICT {
 			return fmt.Errorf("user add: the login %s is taken", u.Login)
 		}
 		return err
 	}
+	u = created
 	where := "the whole network"
 	if site != nil {
 		where = site.Name + " (" + site.Code + ")"
