@@ -10,6 +10,7 @@ import (
 	"civmap"
 	"civmap/auth"
 	"civmap/web"
+	"civmap/workflow"
 
 	"github.com/gorilla/mux"
 )
@@ -118,6 +119,18 @@ func (s *Server) handleMePage(w http.ResponseWriter, r *http.Request) {
 	p := web.MePage{Viewer: s.viewer(r), User: *id.user, RoleTitle: id.user.Role.Title(), ScopeName: s.scopeName(r, id.user.Scope)}
 	if r.URL.Query().Get("revoked") == "1" {
 		p.Notice = "已退出该设备的登录。"
+	}
+	if a := r.URL.Query().Get("done"); a != "" {
+		p.Notice = "已" + actionName(workflow.Action(a)) + "。"
+	}
+	p.Console = id.user.Role.Staff()
+	if id.user.Role == civmap.RoleVolunteer {
+		desk, err := s.volunteerDesk(r, id.user)
+		if err != nil {
+			s.problem(w, r, err)
+			return
+		}
+		p.Desk = desk
 	}
 	sessions, err := s.cfg.Store.ListSessions(r.Context(), id.user.ID)
 	if err != nil {

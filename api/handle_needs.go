@@ -4,9 +4,12 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
+	"time"
 
 	"civmap"
 	"civmap/auth"
+	"civmap/dispatch"
 	"civmap/store"
 
 	"github.com/gorilla/mux"
@@ -16,65 +19,107 @@ type needRequest struct {
 	Category    civmap.NeedCategory `json:"category"`
 	Description string              `json:"description"`
 	Place       *placeJSON          `json:"place"`
+	// Phone is an optional contact number (11-digit mainland mobile): seen only by staff in
+	// scope, erased with the description a retention period after the need closes.
+	Phone string `json:"phone,omitempty"`
+}
+
+// receiptJSON is the resident's receipt in the answer to a submission: the code in groups and
+// the page that shows the need's progress and takes a cancellation or a rating.
+type receiptJSON struct {
+	Code string `json:"code"`
+	URL  string `json:"url"`
+}
+
+// createdNeed is the answer to POST /api/v1/needs: the need as a GeoJSON Feature with the
+// receipt as a foreign member.
+type createdNeed struct {
+	feature
+	Receipt receiptJSON `json:"receipt"`
 }
 
 // handleCreateNeed serves POST /api/v1/needs (群众点单), open to anonymous residents: 201 with
-// the stored need, status submitted, as a GeoJSON Feature, after the write is durable; 400
-// problem naming the field. Anonymous submissions are limited per client address and per site
-// (429 with Retry-After); the same submission from the same client within
-// civmap.NeedDedupeWindow is stored once and answered with the first one's answer.
+// the stored need, status submitted, as a GeoJSON Feature with the resident's receipt
+// ("receipt": {"code", "url"}), after the write is durable; 400 problem naming the field.
+// Anonymous submissions are limited per client address and per site (429 with Retry-After); the
+// same submission from the same client within civmap.NeedDedupeWindow is stored once and
+// answered with the first one's answer (receipt included).
 func (s *Server) handleCreateNeed(w http.ResponseWriter, r *http.Request) {
 	allowCORS(w)
+	noStore(w)
 	var req needRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		s.problem(w, r, err)
 		return
 	}
-	n, err := s.createNeed(r, req)
+	n, receipt, err := s.createNeed(r, req)
 	if err != nil {
 		s.problem(w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/api/v1/needs/"+strconv.FormatInt(n.ID, 10))
-	writeGeoJSON(w, http.StatusCreated, needFeature(n))
+	writeGeoJSON(w, http.StatusCreated, createdNeed{feature: needFeature(n),
+		Receipt: receiptJSON{Code: dispatch.FormatReceipt(receipt), URL: s.receiptURL(receipt)}})
 }
 
-// createNeed resolves, limits, de-duplicates and stores a submitted need; a repeat returns the
-// need first stored.
-func (s *Server) createNeed(r *http.Request, req needRequest) (civmap.Need, error) {
-	if err := auth.Authorize(who(r).user, auth.SubmitNeed, auth.Target{}); err != nil {
-		return civmap.Need{}, err
+// receiptURL is the absolute URL of a receipt's page.
+func (s *Server) receiptURL(code string) string { return s.cfg.PublicURL + "/n/" + code }
+
+// createNeed resolves, limits, de-duplicates and stores a submitted need and returns it with its
+// receipt code; a repeat returns the need first stored and the same receipt.
+func (s *Server) createNeed(r *http.Request, req needRequest) (civmap.Need, string, error) {
+	n, receipt, err := s.storeNeed(r, req)
+	if err == nil {
+		s.kick()
 	}
-	n := civmap.Need{Category: req.Category, Description: req.Description, Status: civmap.NeedSubmitted}
+	return n, receipt, err
+}
+
+func (s *Server) storeNeed(r *http.Request, req needRequest) (civmap.Need, string, error) {
+	if err := auth.Authorize(who(r).user, auth.SubmitNeed, auth.Target{}); err != nil {
+		return civmap.Need{}, "", err
+	}
+	n := civmap.Need{Category: req.Category, Description: req.Description, Status: civmap.NeedSubmitted,
+		Phone: strings.TrimSpace(req.Phone)}
 	probe := n // bad input is refused before it costs the client a token
 	probe.Location = civmap.Location{Source: civmap.CoordSynthetic, Precision: civmap.PrecisionCounty}
 	if err := probe.Validate(); err != nil {
-		return n, err
+		return n, "", err
 	}
 	var err error
 	if n.Place, n.SiteCode, n.Location, err = s.resolvePlace(r.Context(), req.Place); err != nil {
-		return n, err
+		return n, "", err
 	}
 	site, err := s.cfg.Store.Site(r.Context(), n.SiteCode)
 	if err != nil {
-		return n, err
+		return n, "", err
 	}
 	id := who(r)
 	if id.user == nil {
 		if err := s.limits.allow(id.addr, n.SiteCode); err != nil {
-			return n, err
+			return n, "", err
 		}
 	}
 	n.DedupeKey = dedupeKey(civmap.ActorFrom(r.Context()), req)
+	secret, err := s.secret(r.Context(), dispatch.ReceiptSecret)
+	if err != nil {
+		return n, "", err
+	}
+	n.CreatedAt = s.cfg.Now().UTC().Truncate(time.Microsecond)
+	receipt := dispatch.NewReceipt(secret, n.DedupeKey, n.CreatedAt)
+	n.ReceiptHash = dispatch.ReceiptHash(receipt)
 	n, change, err := s.cfg.Store.CreateNeed(r.Context(), n)
 	if err != nil {
-		return n, err
+		return n, "", err
+	}
+	if change == store.Unchanged { // the first submission's need: its receipt
+		receipt = dispatch.NewReceipt(secret, n.DedupeKey, n.CreatedAt)
 	}
 	if change == store.Inserted {
 		// Events are public: they carry the site's point, never the resident's.
 		s.publish("need.created", n.ID, n.SiteCode, site.Location.Point)
 	}
-	return n, nil
+	return n, receipt, nil
 }
 
 // needView decides how the request's user sees needs: in full (description, own point, hidden

@@ -92,6 +92,7 @@ func (s *Server) sitePageWith(w http.ResponseWriter, r *http.Request, status int
 	p.Notice, p.Categories, p.Now, p.Viewer = civmap.PlaceholderNotice, civmap.NeedCategories, s.cfg.Now(), s.viewer(r)
 	if len(form) > 0 {
 		p.FormCategory, p.FormDescription = form[0].Category, strings.ToValidUTF8(form[0].Description, "")
+		p.FormPhone = strings.ToValidUTF8(form[0].Phone, "")
 	}
 	if formErr != nil {
 		var req needRequest
@@ -176,8 +177,10 @@ func (s *Server) handleSiteNeedForm(w http.ResponseWriter, r *http.Request) {
 		Category:    civmap.NeedCategory(strings.TrimSpace(r.PostForm.Get("category"))),
 		Description: strings.TrimSpace(r.PostForm.Get("description")),
 		Place:       &placeJSON{Code: code},
+		Phone:       strings.TrimSpace(r.PostForm.Get("phone")),
 	}
-	if _, err := s.createNeed(r, req); err != nil {
+	_, receipt, err := s.createNeed(r, req)
+	if err != nil {
 		if civmap.ErrorField(err) == "place.code" {
 			s.render(w, r, http.StatusNotFound, "notfound.html", web.NotFoundPage{What: "未找到编码为 " + code + " 的新时代文明实践阵地。"})
 			return
@@ -192,7 +195,7 @@ func (s *Server) handleSiteNeedForm(w http.ResponseWriter, r *http.Request) {
 		s.sitePage(w, r, status, false, err, req)
 		return
 	}
-	http.Redirect(w, r, "/s/"+url.PathEscape(code)+"?submitted=1#need", http.StatusSeeOther)
+	http.Redirect(w, r, "/n/"+receipt+"?new=1", http.StatusSeeOther)
 }
 
 // handleNotFound: problem+json under /api/ and /tiles/, a Chinese page elsewhere.
@@ -217,6 +220,8 @@ func formMessage(err error, req needRequest) string {
 	switch civmap.ErrorField(err) {
 	case "category":
 		return "请选择列表中的需求类别。"
+	case "phone":
+		return "联系电话应为 11 位手机号码，也可以不填。"
 	case "description":
 		switch d := strings.TrimSpace(req.Description); {
 		case d == "":

@@ -127,7 +127,7 @@ func dedupeKey(actor civmap.Actor, req needRequest) string {
 			place = fmt.Sprintf("%.7f,%.7f", *req.Place.Lon, *req.Place.Lat)
 		}
 	}
-	for _, part := range []string{"need/v1", actor.Name(), actor.Addr, string(req.Category), req.Description, place} {
+	for _, part := range []string{"need/v1", actor.Name(), actor.Addr, string(req.Category), req.Description, place, req.Phone} {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}

@@ -12,8 +12,9 @@ import (
 )
 
 // MaxPlaceDistanceM is how far from the nearest site a bare point may be, in metres: farther
-// than this it is outside the service area and rejected.
-const MaxPlaceDistanceM = 30000
+// than this it is outside the service area and rejected (store.MaxPlaceDistanceM, the rule the
+// importer applies to volunteers' homes too).
+const MaxPlaceDistanceM = store.MaxPlaceDistanceM
 
 // resolvePlace turns a requested place into the stored Place, the responsible site's code and a
 // location: a site's or venue's own position for a code, the point itself (coord_source

@@ -81,8 +81,8 @@ func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
 			s.logInternal(r, err)
 		}
 	}
-	if strings.HasPrefix(routeTemplate(r), "/p/") {
-		p.Instance = "" // the path holds a personal code
+	if t := routeTemplate(r); strings.HasPrefix(t, "/p/") || strings.HasPrefix(t, "/n/") {
+		p.Instance = "" // the path holds a personal code or a receipt
 	}
 	p.Type = "/problems/" + p.Code
 	p.Title = http.StatusText(p.Status)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"civmap"
@@ -19,6 +20,7 @@ import (
 	"civmap/qr"
 	"civmap/store"
 	"civmap/tiles"
+	"civmap/workflow"
 
 	"github.com/gorilla/mux"
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -53,6 +55,11 @@ type Config struct {
 	// Auth tunes sessions and the sign-in back-off (auth.Service; its Store and Now are set
 	// from Store and Now). Zero: the auth package's defaults.
 	Auth auth.Service
+	// Kick, when set, is called after every workflow write, so the notification sender delivers
+	// at once instead of at its next poll (notify.Sender.Kick).
+	Kick func()
+	// Notifications, when set, is where personal event streams (/api/v1/me/events) subscribe.
+	Notifications Subscriber
 	// Gazetteer returns the tree the geocoding endpoints use; default gazetteer.National,
 	// loaded on the first geocoding request.
 	Gazetteer func() (*gazetteer.Gazetteer, error)
@@ -74,6 +81,27 @@ type Server struct {
 	posters posterState
 	auth    *auth.Service
 	limits  needLimits
+	secrets sync.Map // name → []byte: store secrets, read once
+}
+
+// secret returns the store's secret name (store.Secrets), read once per process.
+func (s *Server) secret(ctx context.Context, name string) ([]byte, error) {
+	if v, ok := s.secrets.Load(name); ok {
+		return v.([]byte), nil
+	}
+	b, err := s.cfg.Store.Secret(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	s.secrets.Store(name, b)
+	return b, nil
+}
+
+// kick wakes the notification sender (Config.Kick).
+func (s *Server) kick() {
+	if s.cfg.Kick != nil {
+		s.cfg.Kick()
+	}
 }
 
 // New checks cfg and builds the routes.
@@ -179,6 +207,19 @@ func (s *Server) routes() {
 	r.HandleFunc(v1+"/needs", s.handleCreateNeed).Methods(http.MethodPost)
 	r.HandleFunc(v1+"/needs/{id}", s.handleGetNeed).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(v1+"/needs/{id}/moderation", s.handleModerate(civmap.KindNeed)).Methods(http.MethodPut)
+	r.HandleFunc(v1+"/needs/{id}/transitions", s.handleTransition).Methods(http.MethodPost)
+	r.HandleFunc(v1+"/needs/{id}/history", s.handleNeedHistory).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(v1+"/needs/{id}/candidates", s.handleCandidates).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(v1+"/volunteers", s.handleListVolunteers).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(v1+"/volunteers", s.handleCreateVolunteer).Methods(http.MethodPost)
+	r.HandleFunc(v1+"/volunteers/nearest", s.handleNearestVolunteers).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(v1+"/volunteers/{id}", s.handleGetVolunteer).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(v1+"/volunteers/{id}", s.handleUpdateVolunteer).Methods(http.MethodPatch)
+	r.HandleFunc(v1+"/volunteers/{id}/code", s.handleVolunteerCode).Methods(http.MethodPost)
+	r.HandleFunc(v1+"/teams", s.handleListTeams).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(v1+"/teams", s.handlePutTeam).Methods(http.MethodPost)
+	r.HandleFunc(v1+"/teams/{id}", s.handlePutTeam).Methods(http.MethodPatch)
+	r.HandleFunc(v1+"/me/events", s.handleMyEvents).Methods(http.MethodGet)
 	r.HandleFunc(v1+"/me", s.handleMe).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(v1+"/users", s.handleListUsers).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(v1+"/users", s.handleCreateUser).Methods(http.MethodPost)
@@ -214,6 +255,14 @@ func (s *Server) routes() {
 	r.HandleFunc("/users", s.handleCreateUserForm).Methods(http.MethodPost)
 	r.HandleFunc("/users/{id}/code", s.handleIssueCodeForm).Methods(http.MethodPost)
 	r.HandleFunc("/users/{id}/card.pdf", s.handleCardForm).Methods(http.MethodPost)
+	r.HandleFunc("/me/orders/{id}", s.handleDeskAction).Methods(http.MethodPost)
+	r.HandleFunc("/me/duty", s.handleDutyForm).Methods(http.MethodPost)
+	r.HandleFunc("/console", s.handleConsole).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/console/needs/{id}", s.handleConsoleAction).Methods(http.MethodPost)
+	r.HandleFunc("/n/{receipt}", s.handleReceiptPage).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/n/{receipt}/qr.png", s.handleReceiptQR).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/n/{receipt}/cancel", s.handleReceiptAction(workflow.Cancel)).Methods(http.MethodPost)
+	r.HandleFunc("/n/{receipt}/rate", s.handleReceiptAction(workflow.Rate)).Methods(http.MethodPost)
 	r.HandleFunc("/p/{code}", s.handleCodePage).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/p/{code}", s.handleCodeSignIn).Methods(http.MethodPost)
 	r.HandleFunc("/", s.handleMapPage).Methods(http.MethodGet, http.MethodHead)

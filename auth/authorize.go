@@ -40,6 +40,18 @@ const (
 	// ReadAggregates: dashboards, counts and lists without personal data. Admins, viewers and
 	// station staff, in scope.
 	ReadAggregates Action = "aggregates.read"
+	// Dispatch: work a need's order — see it in full, find candidates, and make the staff
+	// transitions (which staff role may make which is package workflow's rule). Staff whose scope
+	// holds the need's queue.
+	Dispatch Action = "orders.dispatch"
+	// Serve: take and serve orders (accept, decline, start, finish; which orders is package
+	// workflow's rule). Volunteers.
+	Serve Action = "orders.serve"
+	// ManageVolunteers: read and write volunteer records (personal data) and issue their
+	// personal codes. Staff and team leaders whose scope holds the volunteer's base site.
+	ManageVolunteers Action = "volunteers.manage"
+	// ManageTeams: create and change teams. Staff whose scope holds the team's site.
+	ManageTeams Action = "teams.manage"
 )
 
 // Target is what an action is about.
@@ -84,8 +96,12 @@ func Authorize(u *civmap.User, act Action, t Target) error {
 	}
 	inScope := InScope(u.Scope, t.Chain)
 	switch act {
-	case ReadPersonal, WriteActivity, WriteSite, Moderate:
+	case ReadPersonal, WriteActivity, WriteSite, Moderate, Dispatch, ManageTeams:
 		return allow(u.Role.Staff(), inScope)
+	case Serve:
+		return allow(u.Role == civmap.RoleVolunteer, true)
+	case ManageVolunteers:
+		return allow(u.Role.Staff() || u.Role == civmap.RoleTeamLeader, inScope)
 	case ManageUser:
 		return manageUser(u, t, inScope)
 	case IssueCode:

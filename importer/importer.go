@@ -2,7 +2,9 @@
 // GBK/GB18030, XLSX, GeoJSON) into a store: coordinates in WGS-84, GCJ-02, BD-09 or CGCS2000
 // are normalised to WGS-84, rows without coordinates are geocoded from their address, every row
 // is validated, and the file is written in one transaction (store.Sites.Put) with a report of
-// what was accepted, rejected (with the file line and reason) and changed.
+// what was accepted, rejected (with the file line and reason) and changed. ImportVolunteers and
+// ImportTeams do the same for volunteers and volunteer teams (CSV or XLSX), ImportKind picks the
+// import by kind or from the file's header (DetectKind).
 package importer
 
 import (
@@ -51,6 +53,18 @@ type Options struct {
 	Progress func(done, total int)
 }
 
+// defaults fills in the defaults of ToleranceM and CRS and checks CRS.
+func (o *Options) defaults() error {
+	if o.ToleranceM <= 0 {
+		o.ToleranceM = 1000
+	}
+	if o.CRS == "" {
+		o.CRS = "wgs84"
+	}
+	_, err := geo.ParseCRS(o.CRS)
+	return err
+}
+
 // Rejection is a rejected row: its line, the column at fault and why, in Chinese for the
 // operator.
 type Rejection struct {
@@ -64,14 +78,18 @@ type Rejection struct {
 type Accepted struct {
 	Line   int
 	Code   string
-	Kind   string // "site" or "venue"
+	Kind   string // "site", "venue", "volunteer" or "team"
 	Change store.Change
 	Source civmap.CoordSource
 }
 
 // Report is the outcome of importing one file.
 type Report struct {
-	File      string
+	File string
+	Kind string // KindSites (also ""), KindVolunteers or KindTeams
+	// Dropped are the headers, as written, of the file's columns that were read only to be
+	// dropped (ID-card numbers: IDCardHeaders); their cells are never stored or shown.
+	Dropped   []string
 	Rows      int
 	Accepted  []Accepted
 	Rejected  []Rejection
@@ -95,13 +113,7 @@ func Import(ctx context.Context, st store.Store, name string, data []byte, opt O
 		return rep, err
 	}
 	rep.Rows = len(rows)
-	if opt.ToleranceM <= 0 {
-		opt.ToleranceM = 1000
-	}
-	if opt.CRS == "" {
-		opt.CRS = "wgs84"
-	}
-	if _, err := geo.ParseCRS(opt.CRS); err != nil {
+	if err := opt.defaults(); err != nil {
 		return rep, err
 	}
 	areas, err := st.ListAreas(ctx)
@@ -332,23 +344,9 @@ func Import(ctx context.Context, st store.Store, name string, data []byte, opt O
 			a.Code, a.Kind, a.Change, a.Source = rc.venue.Code, "venue", res.Venues[vi], rc.venue.Location.Source
 			vi++
 		}
-		switch a.Change {
-		case store.Inserted:
-			rep.Inserted++
-		case store.Updated:
-			rep.Updated++
-		default:
-			rep.Unchanged++
-		}
-		rep.Accepted = append(rep.Accepted, a)
+		rep.add(a)
 	}
-	sort.Slice(rep.Accepted, func(i, j int) bool { return rep.Accepted[i].Line < rep.Accepted[j].Line })
-	rep.Stored = !b.DryRun && rep.Inserted+rep.Updated > 0
-	if len(rep.Rejected) > 0 && !opt.Partial {
-		return rep, civmap.Errorf(civmap.EINVALID, "%s: %d 行被拒绝，整个文件未导入 (%d rows rejected; nothing stored — fix them or use --partial)",
-			name, len(rep.Rejected), len(rep.Rejected))
-	}
-	return rep, nil
+	return rep, rep.finish(b.DryRun)
 }
 
 var siteKinds = map[string]bool{"site": true, "阵地": true, "实践阵地": true, "中心": true, "所": true, "站": true,

@@ -38,16 +38,39 @@ var Columns = map[string][]string{
 	"crs":     {"crs", "坐标系"},
 }
 
-func column(header string) string {
-	h := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(header, "\ufeff")))
-	for c, names := range Columns {
+// schema is what one kind of import file holds: its columns with the headers that name each,
+// the columns every file of the kind must have, and the headers of columns that are recognised
+// only to be dropped (their cells are never read).
+type schema struct {
+	columns  map[string][]string
+	required []string
+	dropped  []string
+}
+
+// siteSchema is the file of sites and venues (Import).
+var siteSchema = schema{columns: Columns, required: []string{"code", "name"}}
+
+func normHeader(h string) string {
+	return strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+}
+
+// column returns the column a header names, or "" (an unknown or dropped column); dropped
+// reports a header of a dropped column.
+func (sc schema) column(header string) (col string, dropped bool) {
+	h := normHeader(header)
+	for c, names := range sc.columns {
 		for _, n := range names {
 			if h == n {
-				return c
+				return c, false
 			}
 		}
 	}
-	return ""
+	for _, n := range sc.dropped {
+		if h == n {
+			return "", true
+		}
+	}
+	return "", false
 }
 
 // MaxFileBytes bounds an import file (64 MiB): larger files are refused with ETOOLARGE.
@@ -59,34 +82,71 @@ const MaxFileBytes = 64 << 20
 // (not valid UTF-8 → GB18030) unless encoding names it ("utf-8", "gbk", "gb18030"). Errors are
 // EINVALID for an unreadable file or header, naming the file.
 func ReadFile(name string, data []byte, format, encoding string) ([]Row, error) {
-	if len(data) > MaxFileBytes {
-		return nil, civmap.Errorf(civmap.ETOOLARGE, "%s is %d bytes, over the limit of %d", name, len(data), MaxFileBytes)
+	rows, _, err := readRows(name, data, format, encoding, siteSchema)
+	return rows, err
+}
+
+// fileFormat is the format of a file: format when set, else from the name's extension.
+func fileFormat(name, format string) (string, error) {
+	if format != "" {
+		return format, nil
 	}
-	if format == "" {
-		switch strings.ToLower(filepath.Ext(name)) {
-		case ".csv", ".txt":
-			format = "csv"
-		case ".xlsx":
-			format = "xlsx"
-		case ".geojson", ".json":
-			format = "geojson"
-		default:
-			return nil, civmap.FieldErrorf("format", "%s: unknown file type %q (want .csv, .xlsx or .geojson, or --format)", name, filepath.Ext(name))
-		}
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".csv", ".txt":
+		return "csv", nil
+	case ".xlsx":
+		return "xlsx", nil
+	case ".geojson", ".json":
+		return "geojson", nil
+	}
+	return "", civmap.FieldErrorf("format", "%s: unknown file type %q (want .csv, .xlsx or .geojson, or --format)", name, filepath.Ext(name))
+}
+
+// readRows is ReadFile for the columns of sc; it also returns the headers of the dropped
+// columns the file had, as written.
+func readRows(name string, data []byte, format, encoding string, sc schema) ([]Row, []string, error) {
+	if len(data) > MaxFileBytes {
+		return nil, nil, civmap.Errorf(civmap.ETOOLARGE, "%s is %d bytes, over the limit of %d", name, len(data), MaxFileBytes)
+	}
+	format, err := fileFormat(name, format)
+	if err != nil {
+		return nil, nil, err
 	}
 	switch format {
-	case "csv":
-		text, err := decodeText(data, encoding)
+	case "csv", "xlsx":
+		var cols, dropped []string
+		var rows []Row
+		err := readTable(data, format, encoding, func(header []string) error {
+			var err error
+			cols, dropped, err = sc.headerColumns(header)
+			return err
+		}, func(line int, rec []string) {
+			if row, ok := makeRow(line, cols, rec); ok {
+				rows = append(rows, row)
+			}
+		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return readCSV(text)
-	case "xlsx":
-		return readXLSX(data)
+		return rows, dropped, nil
 	case "geojson":
-		return readGeoJSON(data)
+		rows, err := readGeoJSON(data, sc)
+		return rows, nil, err
 	}
-	return nil, civmap.FieldErrorf("format", "unknown format %q (want csv, xlsx or geojson)", format)
+	return nil, nil, civmap.FieldErrorf("format", "unknown format %q (want csv, xlsx or geojson)", format)
+}
+
+// readTable reads a CSV or XLSX table: header gets the first record (an error stops the
+// reading and is returned), row every later record with its line (CSV) or row (XLSX) number.
+func readTable(data []byte, format, encoding string, header func([]string) error, row func(line int, rec []string)) error {
+	if format == "xlsx" {
+		return readXLSX(data, header, row)
+	}
+	text, err := decodeText(data, encoding)
+	if err != nil {
+		return err
+	}
+	return readCSV(text, header, row)
 }
 
 // decodeText returns data as UTF-8 text.
@@ -113,54 +173,54 @@ func decodeText(data []byte, encoding string) (string, error) {
 	return "", civmap.FieldErrorf("encoding", "unknown encoding %q (want utf-8, gbk or gb18030)", encoding)
 }
 
-func readCSV(text string) ([]Row, error) {
+func readCSV(text string, header func([]string) error, row func(int, []string)) error {
 	r := csv.NewReader(strings.NewReader(text))
 	r.FieldsPerRecord = -1
 	r.TrimLeadingSpace = true
-	header, err := r.Read()
+	h, err := r.Read()
 	if err == io.EOF {
-		return nil, civmap.FieldErrorf("header", "the file is empty")
+		return civmap.FieldErrorf("header", "the file is empty")
 	} else if err != nil {
-		return nil, civmap.FieldErrorf("header", "line 1: %v", err)
+		return civmap.FieldErrorf("header", "line 1: %v", err)
 	}
-	cols, err := headerColumns(header)
-	if err != nil {
-		return nil, err
+	if err := header(h); err != nil {
+		return err
 	}
-	var rows []Row
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
-			break
+			return nil
 		}
 		line, _ := r.FieldPos(0)
 		if err != nil {
-			return nil, civmap.FieldErrorf("line", "line %d: %v", line, err)
+			return civmap.FieldErrorf("line", "line %d: %v", line, err)
 		}
-		if row, ok := makeRow(line, cols, rec); ok {
-			rows = append(rows, row)
-		}
+		row(line, rec)
 	}
-	return rows, nil
 }
 
-func headerColumns(header []string) ([]string, error) {
-	cols := make([]string, len(header))
+// headerColumns maps the header's cells to columns ("" for an unknown or dropped column) and
+// returns the dropped columns' headers as written.
+func (sc schema) headerColumns(header []string) (cols, dropped []string, err error) {
+	cols = make([]string, len(header))
 	seen := map[string]bool{}
 	for i, h := range header {
-		c := column(h)
+		c, drop := sc.column(h)
+		if drop {
+			dropped = append(dropped, strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		}
 		if c != "" && seen[c] {
-			return nil, civmap.FieldErrorf("header", "two columns name %s (%q)", c, h)
+			return nil, nil, civmap.FieldErrorf("header", "two columns name %s (%q)", c, h)
 		}
 		seen[c] = true
 		cols[i] = c
 	}
-	for _, req := range []string{"code", "name"} {
+	for _, req := range sc.required {
 		if !seen[req] {
-			return nil, civmap.FieldErrorf("header", "no %s column (headers: %s)", req, strings.Join(Columns[req], ", "))
+			return nil, nil, civmap.FieldErrorf("header", "no %s column (headers: %s)", req, strings.Join(sc.columns[req], ", "))
 		}
 	}
-	return cols, nil
+	return cols, dropped, nil
 }
 
 // makeRow maps a record's cells to columns; blank records are skipped.
@@ -179,38 +239,34 @@ func makeRow(line int, cols, rec []string) (Row, bool) {
 	return row, !blank
 }
 
-func readXLSX(data []byte) ([]Row, error) {
+func readXLSX(data []byte, header func([]string) error, row func(int, []string)) error {
 	f, err := excelize.OpenReader(bytes.NewReader(data))
 	if err != nil {
-		return nil, civmap.FieldErrorf("format", "not a readable XLSX workbook: %v", err)
+		return civmap.FieldErrorf("format", "not a readable XLSX workbook: %v", err)
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		return nil, civmap.FieldErrorf("header", "the workbook has no sheet")
+		return civmap.FieldErrorf("header", "the workbook has no sheet")
 	}
 	// Raw values: a coordinate shown with fewer decimals must not lose them.
 	recs, err := f.GetRows(sheets[0], excelize.Options{RawCellValue: true})
 	if err != nil {
-		return nil, civmap.FieldErrorf("format", "sheet %s: %v", sheets[0], err)
+		return civmap.FieldErrorf("format", "sheet %s: %v", sheets[0], err)
 	}
 	if len(recs) == 0 {
-		return nil, civmap.FieldErrorf("header", "sheet %s is empty", sheets[0])
+		return civmap.FieldErrorf("header", "sheet %s is empty", sheets[0])
 	}
-	cols, err := headerColumns(recs[0])
-	if err != nil {
-		return nil, err
+	if err := header(recs[0]); err != nil {
+		return err
 	}
-	var rows []Row
 	for i, rec := range recs[1:] {
-		if row, ok := makeRow(i+2, cols, rec); ok {
-			rows = append(rows, row)
-		}
+		row(i+2, rec)
 	}
-	return rows, nil
+	return nil
 }
 
-func readGeoJSON(data []byte) ([]Row, error) {
+func readGeoJSON(data []byte, sc schema) ([]Row, error) {
 	var fc struct {
 		Type     string `json:"type"`
 		Features []struct {
@@ -228,7 +284,7 @@ func readGeoJSON(data []byte) ([]Row, error) {
 	for i, f := range fc.Features {
 		row := Row{Line: i + 1, Fields: map[string]string{}}
 		for k, v := range f.Properties {
-			c := column(k)
+			c, _ := sc.column(k)
 			if c == "" || v == nil {
 				continue
 			}

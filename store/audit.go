@@ -26,11 +26,12 @@ func NewAudit(ctx context.Context, at time.Time, action, kind, recordID string, 
 	}
 }
 
-// Snapshot is the JSON the audit log keeps of a record: sites, venues and activities whole;
-// areas without their polygon (its SHA-256 instead); needs without the resident's description
-// or own point (personal data that is erased after its retention period, while the log is
-// kept: only their length and SHA-256 are recorded, so a change is still visible); users,
-// sessions and tokens without secrets or their hashes. nil for nil.
+// Snapshot is the JSON the audit log keeps of a record: sites, venues, activities and teams
+// whole; areas without their polygon (its SHA-256 instead); needs without the resident's
+// description, phone, comment or own point, and volunteers without name, phone or home point
+// (personal data that is erased after its retention period, while the log is kept: only their
+// length and SHA-256 are recorded, so a change is still visible); users, sessions and tokens
+// without secrets or their hashes. nil for nil.
 func Snapshot(v any) json.RawMessage {
 	var m any
 	switch x := v.(type) {
@@ -48,7 +49,16 @@ func Snapshot(v any) json.RawMessage {
 		}
 		m = map[string]any{"id": x.ID, "category": x.Category, "description": redacted(x.Description),
 			"place": place, "site_code": x.SiteCode, "status": x.Status, "moderation": x.Moderation,
-			"demo": x.Demo, "created_at": x.CreatedAt}
+			"demo": x.Demo, "created_at": x.CreatedAt, "phone": redacted(x.Phone), "queue": x.Queue,
+			"order": x.Order, "reason": x.Reason, "rating": x.Rating, "comment": redacted(x.Comment),
+			"version": x.Version, "erased": !x.ErasedAt.IsZero()}
+	case civmap.Volunteer:
+		m = map[string]any{"id": x.ID, "user_id": x.UserID, "name": redacted(x.Name), "phone": redacted(x.Phone),
+			"skills": x.Skills, "teams": x.Teams, "home": "withheld", "site_code": x.SiteCode, "windows": x.Windows,
+			"on_duty": x.OnDuty, "max_open": x.MaxOpen, "core": x.Core, "mentor_id": x.MentorID, "active": x.Active,
+			"demo": x.Demo}
+	case civmap.Team:
+		m = x
 	case civmap.User:
 		m = map[string]any{"id": x.ID, "login": x.Login, "name": x.Name, "role": x.Role, "scope": x.Scope,
 			"password": secretMark(x.PasswordHash), "code": secretMark(x.CodeHash), "disabled": x.Disabled,

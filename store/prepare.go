@@ -23,7 +23,10 @@ func PrepareActivity(a civmap.Activity, now func() time.Time) (civmap.Activity, 
 	return a, nil
 }
 
-// PrepareNeed validates a new need and normalises it as PrepareActivity does.
+// PrepareNeed validates a new need and normalises it as PrepareActivity does, and starts its
+// workflow state as every store stores it: queued at its site (Queue = SiteCode), Version 0,
+// UpdatedAt = CreatedAt, and — for a need created already closed (imported or demo history) —
+// ClosedAt = CreatedAt, so its retention period runs.
 func PrepareNeed(n civmap.Need, now func() time.Time) (civmap.Need, error) {
 	if err := n.Validate(); err != nil {
 		return civmap.Need{}, err
@@ -32,6 +35,11 @@ func PrepareNeed(n civmap.Need, now func() time.Time) (civmap.Need, error) {
 		n.CreatedAt = now()
 	}
 	n.CreatedAt = n.CreatedAt.UTC().Truncate(time.Microsecond)
+	n.Queue, n.Version, n.UpdatedAt = n.SiteCode, 0, n.CreatedAt
+	n.ClosedAt = time.Time{}
+	if n.Status.Closed() {
+		n.ClosedAt = n.CreatedAt
+	}
 	return n, nil
 }
 

@@ -32,6 +32,10 @@ type Store interface {
 	Accounts
 	Throttle
 	Audit
+	Volunteers
+	Orders
+	Outbox
+	Secrets
 	// Version is a number that changes whenever data that tiles, lists or pages show changes
 	// (not on account, session or audit writes); caches key on it.
 	Version(ctx context.Context) (int64, error)
@@ -170,8 +174,10 @@ type ActivityFilter struct {
 
 // Needs stores residents' needs.
 type Needs interface {
-	// CreateNeed validates and stores a new need, assigning ID and CreatedAt (when zero), and
-	// updates the cluster counts in the same transaction; it returns Inserted. When n.DedupeKey
+	// CreateNeed validates and stores a new need, assigning ID and CreatedAt (when zero), with
+	// Queue = SiteCode, Version 0 and UpdatedAt = CreatedAt, and updates the cluster counts; in
+	// the same transaction it appends the need's first history event and outbox notification
+	// (workflow.Submitted) and its audit record; it returns Inserted. When n.DedupeKey
 	// is set and a need with the same key was created within civmap.NeedDedupeWindow of
 	// n.CreatedAt (before or after it: racing submissions reach the store in any order), it
 	// stores nothing and returns that need and Unchanged (also when two such submissions race,
@@ -187,8 +193,12 @@ type Needs interface {
 type NeedFilter struct {
 	SiteCode string
 	Status   civmap.NeedStatus
-	Bound    *orb.Bound
-	Limit    int
+	Statuses []civmap.NeedStatus // any of these
+	Queues   []string            // queued at one of these sites (a dispatcher's scope)
+	// VolunteerID: needs this volunteer has an assignment in (any state).
+	VolunteerID int64
+	Bound       *orb.Bound
+	Limit       int
 	// IncludeHidden includes needs hidden by moderation (for staff); without it they are left
 	// out.
 	IncludeHidden bool

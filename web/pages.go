@@ -45,6 +45,7 @@ type SitePage struct {
 	// FormCategory and FormDescription refill the form after a rejected submission.
 	FormCategory    civmap.NeedCategory
 	FormDescription string
+	FormPhone       string
 	Now             time.Time
 	Nav             nav.Links // navigation deep links (geo/nav.ForSite)
 	PosterURL       string    // the site's printable SVG poster
@@ -104,6 +105,8 @@ type MePage struct {
 	ScopeName string // the scope site's name, or "全市" for the whole network
 	Sessions  []SessionRow
 	Notice    string
+	Desk      *VolunteerDesk // a volunteer's orders (nil for others)
+	Console   bool           // the user dispatches: link the console
 }
 
 // UserRow is one user on users.html.
@@ -152,4 +155,93 @@ type CodePage struct {
 type NoticePage struct {
 	Title, Message string
 	Link, LinkText string // default: the map
+}
+
+// ReceiptPage is the data of receipt.html: a resident's need as they follow it with their
+// receipt (/n/{receipt}).
+type ReceiptPage struct {
+	Need        civmap.Need
+	SiteName    string
+	Receipt     string // in groups, "ABCD-EFGH-JKMN-PQRS"
+	Code        string // canonical, for URLs
+	StatusTitle string
+	Steps       []ReceiptStep
+	New         bool // just submitted: ask them to keep the receipt
+	CanCancel   bool
+	CanRate     bool
+	Error       string
+}
+
+// ReceiptStep is one step of a need's history as the resident reads it.
+type ReceiptStep struct {
+	At    time.Time
+	Title string
+	Team  string // the team serving it (never a volunteer's name)
+	Note  string
+}
+
+// ConsolePage is the data of console.html, the dispatcher console.
+type ConsolePage struct {
+	Viewer      *Viewer
+	Scope       string
+	ScopeName   string
+	Status      string // filter
+	Category    string // filter
+	Statuses    []civmap.NeedStatus
+	Categories  []civmap.NeedCategory
+	Skills      []civmap.Skill
+	Teams       []civmap.Team // teams the console may dispatch to
+	Needs       []ConsoleNeed
+	CanOrder    bool // the user's role makes orders (制单) and rejects
+	Notice      string
+	Error       string
+	Today       string      // YYYY-MM-DD, CST: the order form's default date
+	MapData     template.JS // JSON: needs and their candidates for the map
+	HasMapLibre bool
+}
+
+// ConsoleNeed is one need on the console with what the dispatcher may do next.
+type ConsoleNeed struct {
+	civmap.Need
+	SiteName, QueueName string
+	Age                 string
+	Holders             []Holder
+	Candidates          []Candidate
+	CanOrder            bool
+	CanReject           bool
+	CanDispatch         bool
+	CanCancel           bool
+}
+
+// Holder is a volunteer's part in an order as the console shows it.
+type Holder struct {
+	civmap.Assignment
+	Name string
+}
+
+// Candidate is a suitable volunteer for an order, with the great-circle distance in metres.
+type Candidate struct {
+	Volunteer civmap.Volunteer
+	DistanceM float64
+}
+
+// VolunteerDesk is the volunteer's part of me.html: their orders and the orders they can take.
+type VolunteerDesk struct {
+	Volunteer  civmap.Volunteer
+	Mine       []OrderCard // orders they hold a place in, or were offered
+	Open       []OrderCard // orders they can grab, nearest first
+	Done       []OrderCard // recently finished
+	TotalHours float64
+	Notice     string
+	Error      string
+}
+
+// OrderCard is an order as a volunteer sees it.
+type OrderCard struct {
+	Need      civmap.Need
+	SiteName  string
+	State     civmap.AssignmentState // "" when only offered or open
+	Offered   bool
+	DistanceM float64
+	Hours     float64
 }

@@ -6,6 +6,7 @@ package web
 
 import (
 	"embed"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"time"
@@ -35,6 +36,14 @@ var funcs = template.FuncMap{
 	"hm": func(t time.Time) string { return t.In(China).Format("15:04") },
 	// pair passes two values to a template: {{template "x" (pair $.A .)}} → .A, .B.
 	"pair": func(a, b any) struct{ A, B any } { return struct{ A, B any }{a, b} },
+	"list": func(xs ...int) []int { return xs },
+	// km shows a distance in metres as "850 米" or "2.3 公里".
+	"km": func(m float64) string {
+		if m < 1000 {
+			return fmt.Sprintf("%.0f 米", m)
+		}
+		return fmt.Sprintf("%.1f 公里", m/1000)
+	},
 }
 
 // Templates holds the parsed page templates: "map.html", "site.html", "notfound.html",

@@ -118,7 +118,8 @@ func TestServeClustersMatchBruteForceAndSurviveRestart(t *testing.T) {
 		{"category": "卫生健康", "description": "", "place": map[string]any{"code": "430682"}},
 		{"category": "卫生健康", "description": "x", "place": map[string]any{"code": "123"}},
 		{"category": "卫生健康", "description": "x"},
-		{"category": "卫生健康", "description": "x", "place": map[string]any{"code": "430682"}, "phone": "13800000000"},
+		{"category": "卫生健康", "description": "x", "place": map[string]any{"code": "430682"}, "id_card": "430682199001011234"},
+		{"category": "卫生健康", "description": "x", "place": map[string]any{"code": "430682"}, "phone": "12345"},
 	} {
 		resp, body := postJSON(t, base+"/api/v1/needs", bad)
 		var p struct{ Field string }

@@ -14,13 +14,15 @@ import (
 	"golang.org/x/term"
 )
 
-// runImport is `civmap import FILE`: validate a file of sites and venues and write it to the
-// store in one transaction, printing a report.
+// runImport is `civmap import FILE`: validate a file of sites and venues, volunteers or teams
+// (--kind, or detected from the header) and write it to the store in one transaction, printing
+// a report.
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dbURL := fs.String("database-url", databaseURL(), "PostgreSQL URL: import into the PostGIS store (env DATABASE_URL)")
 	dataPath := fs.String("data", envOr("CIVMAP_DATA", "civmap-data/civmap.db"), "embedded store file (env CIVMAP_DATA)")
+	kind := fs.String("kind", "auto", "what the file holds: sites | volunteers | teams | auto (from the header: 姓名/手机号… volunteers, 队伍名称/队长登录名 teams, else sites)")
 	var opt importer.Options
 	fs.StringVar(&opt.Format, "format", "", "csv | xlsx | geojson (default: from the file name)")
 	fs.StringVar(&opt.Encoding, "encoding", "", "CSV encoding: utf-8 | gbk | gb18030 (default: detected)")
@@ -28,7 +30,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.BoolVar(&opt.Partial, "partial", false, "store the good rows even when others are rejected")
 	fs.BoolVar(&opt.DryRun, "dry-run", false, "validate only; store nothing")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: civmap import [flags] FILE  (.csv, .xlsx or .geojson)")
+		fmt.Fprintln(stderr, "usage: civmap import [--kind sites|volunteers|teams] [flags] FILE  (.csv, .xlsx or .geojson; volunteers and teams: .csv or .xlsx)")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -64,7 +66,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer st.Close()
-	rep, err := importer.Import(ctx, st, filepath.Base(path), data, opt)
+	rep, err := importer.ImportKind(ctx, st, *kind, filepath.Base(path), data, opt)
 	rep.Write(stdout)
 	return err
 }

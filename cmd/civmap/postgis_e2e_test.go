@@ -86,6 +86,32 @@ func TestImportCommand(t *testing.T) {
 			if err == nil || !strings.Contains(out.String(), "第 3 行") {
 				t.Errorf("bad file: %v\n%s", err, out.String())
 			}
+
+			// Teams (--kind) and volunteers (detected from the header).
+			testdata := filepath.Join("..", "..", "importer", "testdata")
+			if err := run(ctx, []string{"user", "add", c.flag, value, "--login", "leader-zhang", "--role", "team_leader",
+				"--scope", "430682001001", "--name", "张队长"}, strings.NewReader("pw-"+c.name+"-0123456789\n"), io.Discard, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+			out.Reset()
+			if err := run(ctx, []string{"import", c.flag, value, "--kind", "teams", filepath.Join(testdata, "teams.csv")}, nil, &out, io.Discard); err != nil ||
+				!strings.Contains(out.String(), "inserted 3, updated 0, unchanged 0") {
+				t.Fatalf("teams: %v\n%s", err, out.String())
+			}
+			volunteers := filepath.Join(testdata, "volunteers_gbk.csv")
+			out.Reset()
+			err = run(ctx, []string{"import", c.flag, value, volunteers}, nil, &out, io.Discard)
+			if err == nil || !strings.Contains(out.String(), "类型：志愿者") || !strings.Contains(out.String(), "已丢弃列“身份证号”") ||
+				!strings.Contains(out.String(), "拒绝 第 5 行") || strings.Contains(out.String(), "430682199001011234") {
+				t.Errorf("volunteers without --partial: %v\n%s", err, out.String())
+			}
+			for _, want := range []string{"inserted 3, updated 0, unchanged 0", "inserted 0, updated 0, unchanged 3"} {
+				out.Reset()
+				if err := run(ctx, []string{"import", c.flag, value, "--partial", volunteers}, nil, &out, io.Discard); err != nil ||
+					!strings.Contains(out.String(), want) {
+					t.Errorf("volunteers --partial: %v; want %q\n%s", err, want, out.String())
+				}
+			}
 		})
 	}
 }

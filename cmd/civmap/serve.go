@@ -11,14 +11,19 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"civmap"
 	"civmap/api"
+	"civmap/dispatch"
 	"civmap/live"
+	"civmap/notify"
 	"civmap/seed"
 	"civmap/store"
 	"civmap/store/embedded"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Serve is the `civmap serve` command: flags in, a running HTTP server out. Tests use it the way
@@ -40,9 +45,20 @@ type Serve struct {
 	NeedLimitAddr, NeedLimitSite string
 	// DemoAccounts is what --demo created at start: the demo users with fresh passwords.
 	DemoAccounts []seed.DemoAccount
-	// Now is the HTTP layer's clock (sign-in back-off, rate limits, sessions); nil: time.Now.
-	// Tests set it to move time forward.
+	// Now is the HTTP layer's clock (sign-in back-off, rate limits, sessions, the workflow's
+	// timers); nil: time.Now. Tests set it to move time forward.
 	Now func() time.Time
+	// WebhookURL and WebhookSecret configure the notification webhook (notify.Sender): where
+	// an SMS or WeChat gateway receives every workflow notification, HMAC-signed.
+	WebhookURL, WebhookSecret string
+	// EscalateAfter and Retention drive the workflow's timers (dispatch.Timers).
+	EscalateAfter, Retention time.Duration
+	// TimerTick is how often the timers look (tests shorten it); 0: dispatch.DefaultTick.
+	TimerTick time.Duration
+
+	sender     *notify.Sender
+	background context.CancelFunc
+	jobs       sync.WaitGroup
 
 	stdout, stderr io.Writer
 	logger         *slog.Logger
@@ -73,6 +89,10 @@ func (m *Serve) ParseFlags(args []string) error {
 	fs.StringVar(&m.TrustedProxies, "trusted-proxies", os.Getenv("CIVMAP_TRUSTED_PROXIES"), "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (env CIVMAP_TRUSTED_PROXIES; default: none — the header is ignored)")
 	fs.StringVar(&m.NeedLimitAddr, "need-limit-address", envOr("CIVMAP_NEED_LIMIT_ADDRESS", api.DefaultNeedLimitAddr.String()), "anonymous need submissions per client address: N/duration, N at once, refilled at N per duration (env CIVMAP_NEED_LIMIT_ADDRESS)")
 	fs.StringVar(&m.NeedLimitSite, "need-limit-site", envOr("CIVMAP_NEED_LIMIT_SITE", api.DefaultNeedLimitSite.String()), "anonymous need submissions per site: N/duration (env CIVMAP_NEED_LIMIT_SITE)")
+	fs.StringVar(&m.WebhookURL, "webhook-url", os.Getenv("CIVMAP_WEBHOOK_URL"), "POST every workflow notification here, HMAC-signed (an SMS or WeChat gateway; env CIVMAP_WEBHOOK_URL; default: none)")
+	fs.StringVar(&m.WebhookSecret, "webhook-secret", os.Getenv("CIVMAP_WEBHOOK_SECRET"), "HMAC-SHA256 key of the webhook's signature, at least 16 bytes (env CIVMAP_WEBHOOK_SECRET; prefer the variable: flags show in ps)")
+	fs.DurationVar(&m.EscalateAfter, "escalate-after", envDuration("CIVMAP_ESCALATE_AFTER", dispatch.DefaultEscalateAfter), "an order nobody takes within this long goes to the parent site's queue (post → station → center) (env CIVMAP_ESCALATE_AFTER)")
+	fs.DurationVar(&m.Retention, "retention", envDuration("CIVMAP_RETENTION", dispatch.DefaultRetention), "residents' descriptions, phones and comments are erased this long after their need closes (env CIVMAP_RETENTION)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -80,6 +100,14 @@ func (m *Serve) ParseFlags(args []string) error {
 		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
 	}
 	return nil
+}
+
+// envDuration reads a duration from the environment (def when unset or unreadable).
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil && d > 0 {
+		return d
+	}
+	return def
 }
 
 func envOr(name, def string) string {
@@ -130,6 +158,14 @@ func (m *Serve) Run(ctx context.Context) error {
 		if m.DemoAccounts, err = seed.DemoAccounts(ctx, st); err != nil {
 			return fmt.Errorf("demo accounts: %w", err)
 		}
+		if t, v, err := seed.LoadDemoTeams(ctx, st, 1); err != nil {
+			return err
+		} else if t > 0 {
+			m.logger.Info("added demo teams and volunteers (flagged 示例数据)", "teams", t, "volunteers", v)
+		}
+		if err := seed.LinkDemoAccounts(ctx, st, m.DemoAccounts); err != nil {
+			return fmt.Errorf("demo accounts: %w", err)
+		}
 	}
 	ln, err := net.Listen("tcp", m.Addr)
 	if err != nil {
@@ -140,15 +176,35 @@ func (m *Serve) Run(ctx context.Context) error {
 	if public == "" {
 		public = m.URL()
 	}
+	reg := prometheus.NewRegistry()
+	sender, err := notify.New(notify.Config{Outbox: st, WebhookURL: m.WebhookURL, WebhookSecret: []byte(m.WebhookSecret),
+		ResidentPhone: func(ctx context.Context, id int64) (string, error) {
+			n, err := st.Need(ctx, id)
+			return n.Phone, err
+		}, Now: m.Now, Logger: m.logger, Registerer: reg})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	m.sender = sender
 	srv, err := api.New(api.Config{
 		Store: st, Bus: live.NewBus(), PublicURL: public, BaseLayerURL: m.BaseLayer,
 		BaseLayerAttribution: m.BaseAttr, Logger: m.logger, PosterFont: m.Font,
 		TrustedProxies: proxies, NeedLimitAddr: limitAddr, NeedLimitSite: limitSite, Now: m.Now,
+		Registry: reg, Notifications: sender, Kick: sender.Kick,
 	})
 	if err != nil {
 		ln.Close()
 		return err
 	}
+	// The notification sender and the workflow's timers run until Close.
+	bg, stop := context.WithCancel(context.Background())
+	m.background = stop
+	timers := &dispatch.Timers{Store: st, EscalateAfter: m.EscalateAfter, Retention: m.Retention, Tick: m.TimerTick,
+		Now: m.Now, Logger: m.logger, OnEscalate: sender.Kick}
+	m.jobs.Add(2)
+	go func() { defer m.jobs.Done(); sender.Run(bg) }()
+	go func() { defer m.jobs.Done(); timers.Run(bg) }()
 	// Long-lived requests (server-sent events) end when Close starts shutting down.
 	base, cancel := context.WithCancel(context.Background())
 	m.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
@@ -207,7 +263,8 @@ func (m *Serve) URL() string {
 	return fmt.Sprintf("http://%s", net.JoinHostPort(host, fmt.Sprint(addr.Port)))
 }
 
-// Close stops accepting requests, waits up to 10 s for those in flight, and closes the store.
+// Close stops accepting requests, waits up to 10 s for those in flight, stops the notification
+// sender and the timers, and closes the store.
 func (m *Serve) Close() error {
 	var errs []error
 	if m.server != nil {
@@ -217,6 +274,10 @@ func (m *Serve) Close() error {
 		if err := <-m.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)
 		}
+	}
+	if m.background != nil {
+		m.background()
+		m.jobs.Wait()
 	}
 	if m.store != nil {
 		errs = append(errs, m.store.Close())

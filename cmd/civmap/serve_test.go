@@ -187,8 +187,12 @@ func TestServeNeedForm(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "submitted=1") {
-		t.Fatalf("need form: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/n/") || !strings.HasSuffix(resp.Header.Get("Location"), "?new=1") {
+		t.Fatalf("need form: %d %s; want a redirect to the receipt page", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp, b := get(t, m.URL()+resp.Header.Get("Location")); resp.StatusCode != 200 || !strings.Contains(string(b), "审核中") ||
+		!strings.Contains(string(b), "回执号") || strings.Contains(string(b), "老人需要测血压") {
+		t.Errorf("receipt page: %d %.300s", resp.StatusCode, b)
 	}
 	_, b := get(t, m.URL()+"/api/v1/needs?site=430682114001", asAdmin...)
 	if c := decodeFC(t, b); len(c.Features) != 1 || c.Features[0].Properties["description"] != "老人需要测血压" {

@@ -26,6 +26,32 @@ func appendAudit(ctx context.Context, q querier, r civmap.AuditRecord) error {
 	return nil
 }
 
+// auditWriter appends many records inside one write's transaction with one prepared
+// statement (batches of volunteers, teams, erasures).
+type auditWriter struct {
+	ctx  context.Context
+	stmt *sql.Stmt
+}
+
+func newAuditWriter(ctx context.Context, tx *sql.Tx) (*auditWriter, error) {
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO audit (at_us, actor_id, actor_login, actor_role, addr, action,
+		kind, record_id, before, after, note) VALUES (?,?,?,?,?,?,?,?,?,?,?)`)
+	if err != nil {
+		return nil, fmt.Errorf("embedded: prepare audit records: %w", err)
+	}
+	return &auditWriter{ctx: ctx, stmt: stmt}, nil
+}
+
+func (w *auditWriter) append(r civmap.AuditRecord) error {
+	if _, err := w.stmt.ExecContext(w.ctx, r.At.UnixMicro(), r.ActorID, r.ActorLogin, r.ActorRole, r.Addr, r.Action,
+		r.Kind, r.RecordID, nullJSON(r.Before), nullJSON(r.After), r.Note); err != nil {
+		return fmt.Errorf("embedded: append audit record (%s %s %s): %w", r.Action, r.Kind, r.RecordID, err)
+	}
+	return nil
+}
+
+func (w *auditWriter) Close() error { return w.stmt.Close() }
+
 // nullJSON is a snapshot as stored: NULL for none.
 func nullJSON(js json.RawMessage) any {
 	if len(js) == 0 {

@@ -28,8 +28,9 @@ var migrations embed.FS
 
 // Store is the embedded store. It is safe for concurrent use; writes are serialised.
 //
-// Sites, venues, areas, activities and needs are served from memory; accounts, sessions, API
-// tokens, the sign-in throttle and the audit log are read and written with SQL on every call
+// Sites, venues, areas, activities, needs (with their assignments), volunteers and teams are
+// served from memory; accounts, sessions, API tokens, the sign-in throttle, the audit log,
+// needs' histories, the outbox and the secrets are read and written with SQL on every call
 // (the embedded direct type, which Shared also serves to commands running beside a server).
 type Store struct {
 	direct           // db, the writer mutex and the clock; accounts, throttle and audit

@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"civmap"
 	"civmap/store"
+	"civmap/workflow"
 )
 
 func placePoint(p civmap.Place) (lon, lat sql.NullFloat64) {
@@ -92,17 +94,23 @@ func (s *Store) ListActivities(ctx context.Context, f store.ActivityFilter) ([]c
 	return out, nil
 }
 
-// CreateNeed validates and stores a new need, assigning ID and CreatedAt (when zero), and
-// appends its audit record (civmap.AuditCreate) in the same transaction; it returns Inserted.
-// When n.DedupeKey is set and a need with the same key was created less than
-// civmap.NeedDedupeWindow from n.CreatedAt (before or after it: racing submissions reach the
-// writer in any order), it writes nothing and returns the earliest such need and Unchanged.
-// See store.Needs. EINVALID for bad input.
+// CreateNeed validates and stores a new need, assigning ID and CreatedAt (when zero), with
+// Queue = SiteCode, Version 0 and UpdatedAt = CreatedAt (its other workflow fields, Phone and
+// ReceiptHash among them, as given, times to the microsecond), and appends in the same
+// transaction its first history event and outbox notification (workflow.Submitted: the
+// notification keyed like a transition's, created and due at CreatedAt) and its audit record
+// (civmap.AuditCreate); it returns Inserted. When n.DedupeKey is set and a need with the same
+// key was created less than civmap.NeedDedupeWindow from n.CreatedAt (before or after it:
+// racing submissions reach the writer in any order), it writes nothing and returns the
+// earliest such need and Unchanged. See store.Needs. EINVALID for bad input; ECONFLICT (field
+// receipt_hash) when another need has n's ReceiptHash.
 func (s *Store) CreateNeed(ctx context.Context, n civmap.Need) (civmap.Need, store.Change, error) {
 	n, err := store.PrepareNeed(n, s.now)
 	if err != nil {
 		return civmap.Need{}, "", err
 	}
+	n.Order.Offered = slices.Clone(n.Order.Offered) // memory's own
+	normNeedTimes(&n)
 
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -123,21 +131,24 @@ func (s *Store) CreateNeed(ctx context.Context, n civmap.Need) (civmap.Need, sto
 			first, ok := s.mem.needs[id]
 			s.mu.RUnlock()
 			if ok {
-				return first, store.Unchanged, nil
+				return needOut(first), store.Unchanged, nil
 			}
 			return civmap.Need{}, "", fmt.Errorf("embedded: need %d is in the data file but not in memory", id)
 		case !errors.Is(err, sql.ErrNoRows):
 			return civmap.Need{}, "", fmt.Errorf("embedded: find a duplicate need: %w", err)
 		}
 	}
-	plon, plat := placePoint(n.Place)
-	if err := tx.QueryRowContext(ctx, `INSERT INTO needs (category, description, place_code, place_lon, place_lat,
-		site_code, lon, lat, coord_source, precision, status, demo, created_us, hidden, hidden_reason, dedupe_key)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
-		n.Category, n.Description, n.Place.Code, plon, plat, n.SiteCode, n.Location.Point[0], n.Location.Point[1],
-		n.Location.Source, n.Location.Precision, n.Status, n.Demo, n.CreatedAt.UnixMicro(), n.Moderation.Hidden,
-		n.Moderation.Reason, n.DedupeKey).Scan(&n.ID); err != nil {
+	if err := insertNeed(ctx, tx, &n); isUnique(err) { // the only unique column: receipt_hash
+		return civmap.Need{}, "", &civmap.Error{Code: civmap.ECONFLICT, Field: "receipt_hash", Message: "回执码与已有需求重复，请重新生成"}
+	} else if err != nil {
 		return civmap.Need{}, "", fmt.Errorf("embedded: insert need: %w", err)
+	}
+	ev, msgs := workflow.Submitted(n)
+	if err := insertEvent(ctx, tx, &ev); err != nil {
+		return civmap.Need{}, "", err
+	}
+	if err := insertNotifications(ctx, tx, ev, ev.Action, msgs, n.CreatedAt); err != nil {
+		return civmap.Need{}, "", err
 	}
 	if err := appendAudit(ctx, tx, store.NewAudit(ctx, now, civmap.AuditCreate, civmap.KindNeed, idString(n.ID), nil, n, "")); err != nil {
 		return civmap.Need{}, "", err
@@ -149,7 +160,7 @@ func (s *Store) CreateNeed(ctx context.Context, n civmap.Need) (civmap.Need, sto
 	s.mem.addNeed(n)
 	s.mu.Unlock()
 	s.version.Add(1)
-	return n, store.Inserted, nil
+	return needOut(n), store.Inserted, nil
 }
 
 // Need returns one need; ENOTFOUND if there is none.
@@ -160,18 +171,34 @@ func (s *Store) Need(ctx context.Context, id int64) (civmap.Need, error) {
 	if !ok {
 		return civmap.Need{}, civmap.Errorf(civmap.ENOTFOUND, "没有编号为 %d 的需求", id)
 	}
-	return n, nil
+	return needOut(n), nil
+}
+
+// matchNeed reports whether n passes f's filters (all but VolunteerID, which ListNeeds answers
+// from its index, and Limit).
+func matchNeed(n civmap.Need, f store.NeedFilter) bool {
+	return (f.IncludeHidden || !n.Moderation.Hidden) && (f.SiteCode == "" || n.SiteCode == f.SiteCode) &&
+		(f.Status == "" || n.Status == f.Status) && (len(f.Statuses) == 0 || slices.Contains(f.Statuses, n.Status)) &&
+		(len(f.Queues) == 0 || slices.Contains(f.Queues, n.Queue)) && (f.Bound == nil || f.Bound.Contains(n.Location.Point))
 }
 
 // ListNeeds returns the needs matching f, newest first (ties: higher id first); those hidden by
-// moderation only with f.IncludeHidden. Never an error.
+// moderation only with f.IncludeHidden. With f.VolunteerID it reads only that volunteer's
+// needs (the index of assignments by volunteer). Never an error.
 func (s *Store) ListNeeds(ctx context.Context, f store.NeedFilter) ([]civmap.Need, error) {
 	s.mu.RLock()
 	var out []civmap.Need
-	for _, n := range s.mem.needs {
-		if (f.IncludeHidden || !n.Moderation.Hidden) && (f.SiteCode == "" || n.SiteCode == f.SiteCode) && (f.Status == "" || n.Status == f.Status) &&
-			(f.Bound == nil || f.Bound.Contains(n.Location.Point)) {
-			out = append(out, n)
+	if f.VolunteerID != 0 {
+		for id := range s.mem.needsByVolunteer[f.VolunteerID] {
+			if n, ok := s.mem.needs[id]; ok && matchNeed(n, f) {
+				out = append(out, needOut(n))
+			}
+		}
+	} else {
+		for _, n := range s.mem.needs {
+			if matchNeed(n, f) {
+				out = append(out, needOut(n))
+			}
 		}
 	}
 	s.mu.RUnlock()

@@ -36,6 +36,17 @@ type memory struct {
 	// centers caches the centre of every cell that has held a point: cluster queries filter
 	// cells by centre, and computing one is a cgo call into the H3 library.
 	centers map[h3.Cell]orb.Point
+
+	// The dispatch issue: volunteers (volunteers.go, nearest.go), teams (teams.go) and the
+	// workflow's assignments and indexes of needs (orders.go).
+	vols  volunteerIndex
+	teams teamIndex
+	// assignments[need] are the need's assignments, by volunteer id; needsByVolunteer[v] the
+	// needs volunteer v has an assignment in (NeedFilter.VolunteerID).
+	assignments      map[int64][]civmap.Assignment
+	needsByVolunteer map[int64]map[int64]struct{}
+	// needByReceipt[hash] is the need with that receipt hash (unique in the data file).
+	needByReceipt map[string]int64
 }
 
 // item is a quadtree entry: a point and the key of its record.
@@ -56,6 +67,9 @@ func newMemory() *memory {
 		siteTree: quadtree.New(world), venueTree: quadtree.New(world),
 		activityTree: quadtree.New(world), needsBySite: map[string]map[int64]struct{}{},
 		counts: map[tiles.Layer][]map[h3.Cell]int{}, centers: map[h3.Cell]orb.Point{},
+		vols: newVolunteerIndex(), teams: newTeamIndex(),
+		assignments: map[int64][]civmap.Assignment{}, needsByVolunteer: map[int64]map[int64]struct{}{},
+		needByReceipt: map[string]int64{},
 	}
 	for _, l := range []tiles.Layer{tiles.LayerActivities, tiles.LayerNeeds} {
 		m.counts[l] = make([]map[h3.Cell]int, geo.MaxClusterRes+1)
@@ -120,10 +134,28 @@ func (m *memory) replaceActivity(a civmap.Activity) {
 	m.addActivity(a)
 }
 
-// addNeed adds a new need: to the map, and to needsBySite and the counts unless it is hidden.
+// addNeed adds a new need: to the map and the receipt index, and to needsBySite and the
+// counts unless it is hidden.
 func (m *memory) addNeed(n civmap.Need) {
 	m.needs[n.ID] = n
+	if n.ReceiptHash != "" {
+		if id, ok := m.needByReceipt[n.ReceiptHash]; !ok || n.ID < id {
+			m.needByReceipt[n.ReceiptHash] = n.ID
+		}
+	}
 	m.indexNeed(n, +1)
+}
+
+// setNeed stores n in place of the need with its id when only its workflow fields changed
+// (status, queue, order, texts, times): its site, location and moderation, hence its index
+// entries and counts, stay as they are.
+func (m *memory) setNeed(n civmap.Need) {
+	if old, ok := m.needs[n.ID]; !ok || old.SiteCode != n.SiteCode || old.Location != n.Location ||
+		old.Moderation.Hidden != n.Moderation.Hidden || old.ReceiptHash != n.ReceiptHash {
+		m.replaceNeed(n)
+		return
+	}
+	m.needs[n.ID] = n
 }
 
 // indexNeed adds (delta +1) or removes (−1) a visible need's entry in needsBySite and its
@@ -212,8 +244,9 @@ func scanSite(row scanner) (civmap.Site, error) {
 	return s, nil
 }
 
-// load reads the tables of sites, venues, areas, activities and needs into a new memory
-// (hidden activities and needs in the maps only, not in the tile and cluster indexes).
+// load reads the tables of sites, venues, areas, activities, needs, teams, volunteers and
+// assignments into a new memory (hidden activities and needs in the maps only, not in the tile
+// and cluster indexes).
 func load(ctx context.Context, db *sql.DB) (*memory, error) {
 	m := newMemory()
 	rows, err := db.QueryContext(ctx, `SELECT `+siteColumns+` FROM sites`)
@@ -301,29 +334,31 @@ func load(ctx context.Context, db *sql.DB) (*memory, error) {
 		return nil, err
 	}
 
-	rows, err = db.QueryContext(ctx, `SELECT id, category, description, place_code, place_lon, place_lat,
-		site_code, lon, lat, coord_source, precision, status, demo, created_us, hidden, hidden_reason, dedupe_key
-		FROM needs`)
+	rows, err = db.QueryContext(ctx, `SELECT `+needColumns+` FROM needs`)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
-		var n civmap.Need
-		var createdUS int64
-		var plon, plat sql.NullFloat64
-		if err := rows.Scan(&n.ID, &n.Category, &n.Description, &n.Place.Code, &plon, &plat, &n.SiteCode,
-			&n.Location.Point[0], &n.Location.Point[1], &n.Location.Source, &n.Location.Precision, &n.Status,
-			&n.Demo, &createdUS, &n.Moderation.Hidden, &n.Moderation.Reason, &n.DedupeKey); err != nil {
+		n, err := scanNeed(rows)
+		if err != nil {
 			rows.Close()
 			return nil, err
 		}
-		n.CreatedAt = fromMicros(createdUS)
-		if plon.Valid && plat.Valid {
-			n.Place.Point = &orb.Point{plon.Float64, plat.Float64}
-		}
 		m.addNeed(n)
 	}
-	return m, closeRows(rows)
+	if err := closeRows(rows); err != nil {
+		return nil, err
+	}
+	if err := loadTeams(ctx, db, m); err != nil {
+		return nil, err
+	}
+	if err := loadVolunteers(ctx, db, m); err != nil {
+		return nil, err
+	}
+	if err := loadAssignments(ctx, db, m); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 func closeRows(rows *sql.Rows) error {

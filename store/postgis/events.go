@@ -11,6 +11,7 @@ import (
 	"civmap"
 	"civmap/geo"
 	"civmap/store"
+	"civmap/workflow"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
@@ -191,27 +192,51 @@ func (s *Store) ListActivities(ctx context.Context, f store.ActivityFilter) ([]c
 }
 
 const needColumns = `id, category, description, place_code, place_lon, place_lat, site_code, lon, lat,
-	coord_source, precision, status, demo, created_at, hidden, hidden_reason, dedupe_key`
+	coord_source, precision, status, demo, created_at, hidden, hidden_reason, dedupe_key, phone, receipt_hash, queue,
+	order_skill, order_slots, order_start, order_end, order_urgency, order_mode, order_team_id, order_offered,
+	order_dispatched_at, reason, rating, comment, version, updated_at, closed_at, erased_at`
 
 func scanNeed(r pgx.Row) (civmap.Need, error) {
 	var n civmap.Need
 	var plon, plat *float64
+	var start, end, dispatched, closed, erased *time.Time
+	o := &n.Order
 	err := r.Scan(&n.ID, &n.Category, &n.Description, &n.Place.Code, &plon, &plat, &n.SiteCode,
 		&n.Location.Point[0], &n.Location.Point[1], &n.Location.Source, &n.Location.Precision, &n.Status,
-		&n.Demo, &n.CreatedAt, &n.Moderation.Hidden, &n.Moderation.Reason, &n.DedupeKey)
-	n.CreatedAt = n.CreatedAt.UTC()
+		&n.Demo, &n.CreatedAt, &n.Moderation.Hidden, &n.Moderation.Reason, &n.DedupeKey, &n.Phone, &n.ReceiptHash,
+		&n.Queue, &o.Skill, &o.Slots, &start, &end, &o.Urgency, &o.Mode, &o.TeamID, &o.Offered, &dispatched,
+		&n.Reason, &n.Rating, &n.Comment, &n.Version, &n.UpdatedAt, &closed, &erased)
+	n.CreatedAt, n.UpdatedAt = n.CreatedAt.UTC(), n.UpdatedAt.UTC()
+	o.Start, o.End, o.DispatchedAt = fromNull(start), fromNull(end), fromNull(dispatched)
+	n.ClosedAt, n.ErasedAt = fromNull(closed), fromNull(erased)
+	if len(o.Offered) == 0 {
+		o.Offered = nil
+	}
 	if plon != nil && plat != nil {
 		n.Place.Point = &orb.Point{*plon, *plat}
 	}
 	return n, err
 }
 
+// storedNeed normalises the times of a need as PostgreSQL keeps them (UTC, microseconds).
+func storedNeed(n civmap.Need) civmap.Need {
+	n.CreatedAt, n.UpdatedAt, n.ClosedAt, n.ErasedAt = stored(n.CreatedAt), stored(n.UpdatedAt), stored(n.ClosedAt), stored(n.ErasedAt)
+	n.Order.Start, n.Order.End, n.Order.DispatchedAt = stored(n.Order.Start), stored(n.Order.End), stored(n.Order.DispatchedAt)
+	if len(n.Order.Offered) == 0 {
+		n.Order.Offered = nil
+	}
+	return n
+}
+
 // needDedupeLock is the first key of the advisory locks that serialise CreateNeed calls with
 // one de-duplication key ("need" in ASCII); the second is hashtext(key).
 const needDedupeLock = 0x6e656564
 
-// CreateNeed validates and stores a new need with its H3 cells and its audit record
-// (AuditCreate), in one transaction, and returns it with Inserted; see store.Needs.
+// CreateNeed validates and stores a new need with its H3 cells (Queue = SiteCode, Version 0,
+// UpdatedAt = CreatedAt), the first event of its history with the site's notification
+// (workflow.Submitted, written after the need has its id) and its audit record (AuditCreate),
+// in one transaction, and returns it with Inserted; see store.Needs. A receipt hash that is
+// already stored is ECONFLICT (field "receipt_hash").
 //
 // De-duplication: when n.DedupeKey is set, the transaction first takes an advisory lock on the
 // key (so identical submissions racing on any number of instances are serialised), then looks
@@ -224,6 +249,7 @@ func (s *Store) CreateNeed(ctx context.Context, n civmap.Need) (civmap.Need, sto
 	if err != nil {
 		return civmap.Need{}, "", err
 	}
+	n = storedNeed(n)
 	cells, res, clon, clat, hex, err := cellsOf(n.Location.Point)
 	if err != nil {
 		return civmap.Need{}, "", fmt.Errorf("postgis: need cells: %w", err)
@@ -247,20 +273,37 @@ func (s *Store) CreateNeed(ctx context.Context, n civmap.Need) (civmap.Need, sto
 				return wrap("create need: find duplicate", err)
 			}
 		}
+		o := n.Order
 		err := tx.QueryRow(ctx, `WITH `+insertCells+`
 			INSERT INTO needs (category, description, place_code, place_lon, place_lat, site_code, lon, lat,
-				coord_source, precision, status, demo, created_at, hidden, hidden_reason, dedupe_key, `+h3Columns+`)
-			VALUES ($6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, `+cellValues(cells)+`)
+				coord_source, precision, status, demo, created_at, hidden, hidden_reason, dedupe_key, phone,
+				receipt_hash, queue, order_skill, order_slots, order_start, order_end, order_urgency, order_mode,
+				order_team_id, order_offered, order_dispatched_at, reason, rating, comment, version, updated_at,
+				closed_at, erased_at, `+h3Columns+`)
+			VALUES ($6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25,
+				$26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, `+cellValues(cells)+`)
 			RETURNING id`,
 			cells, res, clon, clat, hex,
 			string(n.Category), n.Description, n.Place.Code, plon, plat, n.SiteCode, n.Location.Point[0],
 			n.Location.Point[1], string(n.Location.Source), string(n.Location.Precision), string(n.Status), n.Demo,
-			n.CreatedAt, n.Moderation.Hidden, n.Moderation.Reason, n.DedupeKey).Scan(&n.ID)
+			n.CreatedAt, n.Moderation.Hidden, n.Moderation.Reason, n.DedupeKey, n.Phone, n.ReceiptHash, n.Queue,
+			string(o.Skill), o.Slots, nullTime(o.Start), nullTime(o.End), string(o.Urgency), string(o.Mode), o.TeamID,
+			nonNil(o.Offered), nullTime(o.DispatchedAt), n.Reason, n.Rating, n.Comment, n.Version, n.UpdatedAt,
+			nullTime(n.ClosedAt), nullTime(n.ErasedAt)).Scan(&n.ID)
 		if err != nil {
+			if e := pgError(err); e != nil && e.Code == "23505" && e.ConstraintName == "needs_receipt_idx" {
+				return &civmap.Error{Code: civmap.ECONFLICT, Field: "receipt_hash", Message: "回执码与已有需求重复，请重新生成"}
+			}
 			return wrap("create need", err)
 		}
-		return wrap("create need: audit", appendAudit(ctx, tx,
-			store.NewAudit(ctx, s.clock(), civmap.AuditCreate, civmap.KindNeed, strconv.FormatInt(n.ID, 10), nil, n, "")))
+		// The first step of its history and the site's notification (workflow.Submitted).
+		ev, msgs := workflow.Submitted(n)
+		var b pgx.Batch
+		if err := queueEvent(&b, ev, msgs, n.CreatedAt); err != nil {
+			return err
+		}
+		queueAudit(&b, store.NewAudit(ctx, s.clock(), civmap.AuditCreate, civmap.KindNeed, strconv.FormatInt(n.ID, 10), nil, n, ""))
+		return wrap("create need: history", tx.SendBatch(ctx, &b).Close())
 	})
 	if err != nil {
 		return civmap.Need{}, "", err
@@ -284,11 +327,17 @@ func (s *Store) ListNeeds(ctx context.Context, f store.NeedFilter) ([]civmap.Nee
 	if f.Limit > 0 {
 		limit = &f.Limit
 	}
+	var statuses, queues []string
+	for _, st := range f.Statuses {
+		statuses = append(statuses, string(st))
+	}
+	queues = append(queues, f.Queues...)
 	args := append([]any{f.SiteCode, string(f.Status)}, boundArgs(f.Bound)...)
-	args = append(args, limit, f.IncludeHidden)
+	args = append(args, limit, f.IncludeHidden, statuses, queues, f.VolunteerID)
 	rows, _ := s.pool.Query(ctx, `SELECT `+needColumns+` FROM needs n
 		WHERE ($1 = '' OR site_code = $1) AND ($2 = '' OR status = $2) AND `+boundSQL("n", 3)+`
-			AND ($8 OR NOT hidden)
+			AND ($8 OR NOT hidden) AND ($9::text[] IS NULL OR status = ANY($9)) AND ($10::text[] IS NULL OR queue = ANY($10))
+			AND ($11::int8 = 0 OR EXISTS (SELECT 1 FROM assignments a WHERE a.need_id = n.id AND a.volunteer_id = $11))
 		ORDER BY created_at DESC, id DESC LIMIT $7`, args...)
 	var out []civmap.Need
 	err := forEach(rows, func(r pgx.Row) error {

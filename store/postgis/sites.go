@@ -44,7 +44,8 @@ func scanVenue(row pgx.Row) (civmap.Venue, error) {
 // transaction-level advisory lock. The same transaction appends one audit record per inserted
 // (AuditCreate) or updated (AuditUpdate, with the record before) site, venue and area; unchanged
 // records, dry runs and rejected batches leave none, and the activities and needs a Put moves are
-// not audited separately.
+// not audited separately. When it inserts sites or gives sites a new parent, it recomputes the
+// stored site chains (site_chain) of the volunteers based below them.
 func (s *Store) Put(ctx context.Context, b store.Batch) (store.BatchResult, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
@@ -108,6 +109,7 @@ func (s *Store) Put(ctx context.Context, b store.Batch) (store.BatchResult, erro
 		Areas: make([]store.Change, len(b.Areas)),
 	}
 	var batch pgx.Batch
+	var tree []string // sites inserted or given a new parent: the chains through them change
 	for i, x := range b.Sites {
 		x.ID = civmap.FeatureID(x.Code)
 		old, ok := existing[x.Code]
@@ -119,6 +121,9 @@ func (s *Store) Put(ctx context.Context, b store.Batch) (store.BatchResult, erro
 			res.Sites[i] = store.Updated
 		default:
 			res.Sites[i] = store.Inserted
+		}
+		if !ok || old.ParentCode != x.ParentCode {
+			tree = append(tree, x.Code)
 		}
 		x.UpdatedAt = now
 		batch.Queue(`INSERT INTO sites (`+siteColumns+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
@@ -182,6 +187,11 @@ func (s *Store) Put(ctx context.Context, b store.Batch) (store.BatchResult, erro
 		if err := queueMove(&batch, m); err != nil {
 			return store.BatchResult{}, err
 		}
+	}
+	if len(tree) > 0 {
+		// Volunteers keep their base site's chain (for scopes): recompute those through the
+		// changed sites, after the sites are written.
+		batch.Queue(refreshChainsSQL, tree)
 	}
 	batch.Queue(`UPDATE meta SET version = version + 1`)
 	if err := tx.SendBatch(ctx, &batch).Close(); err != nil {

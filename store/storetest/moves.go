@@ -160,6 +160,10 @@ func (m Moves) Expected(moved bool) ([]civmap.Activity, []civmap.Need) {
 	for i, n := range append(append([]civmap.Need(nil), m.Fixture.Needs...), m.Needs...) {
 		n.ID = int64(i + 1)
 		n.CreatedAt = n.CreatedAt.UTC().Truncate(time.Microsecond)
+		n.Queue, n.UpdatedAt = n.SiteCode, n.CreatedAt
+		if n.Status.Closed() {
+			n.ClosedAt = n.CreatedAt
+		}
 		n.Location = loc(n.Place, n.Location)
 		needs = append(needs, n)
 	}

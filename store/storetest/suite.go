@@ -49,6 +49,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Version", func(t *testing.T) { testVersion(t, open(t), f) })
 	t.Run("Records", func(t *testing.T) { RunRecords(t, open) })
 	t.Run("Accounts", func(t *testing.T) { RunAccounts(t, open) })
+	t.Run("Orders", func(t *testing.T) { RunOrders(t, open) })
 }
 
 func wantCode(t *testing.T, what string, err error, code, field string) {
@@ -476,6 +477,10 @@ func testNeeds(t *testing.T, st store.Store, f Fixture) {
 		want := n
 		want.ID = int64(i + 1)
 		want.CreatedAt = want.CreatedAt.UTC().Truncate(time.Microsecond)
+		want.Queue, want.UpdatedAt = want.SiteCode, want.CreatedAt // CreateNeed queues a new need at its site
+		if want.Status.Closed() {
+			want.ClosedAt = want.CreatedAt // created closed: its retention runs from creation
+		}
 		all = append(all, want)
 		got, err := st.Need(ctx, want.ID)
 		if err != nil {
