@@ -91,8 +91,10 @@ func (v *Volunteer) AvailableAt(t time.Time) bool {
 	if v.OnDuty {
 		return true
 	}
+	t = t.In(ChinaTime)
+	day, m := t.Weekday(), t.Hour()*60+t.Minute()
 	for _, w := range v.Windows {
-		if w.Contains(t) {
+		if w.Day == day && m >= w.From && m < w.To {
 			return true
 		}
 	}

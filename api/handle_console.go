@@ -125,14 +125,14 @@ func (s *Server) consolePage(w http.ResponseWriter, r *http.Request, status int,
 	}
 	now := s.cfg.Now()
 	var ids []int64
-	var points []map[string]any
+	points := []map[string]any{} // the map's data: [] rather than null when there is nothing
 	for _, n := range needs {
 		if p.Category != "" && string(n.Category) != p.Category {
 			continue
 		}
 		c := web.ConsoleNeed{Need: n, SiteName: siteName(n.SiteCode), QueueName: siteName(n.Queue), Age: age(now.Sub(n.CreatedAt)),
 			CanOrder:    p.CanOrder && workflow.Allowed(workflow.Order, n.Status),
-			CanReject:   p.CanOrder && workflow.Allowed(workflow.Reject, n.Status),
+			CanReject:   slices.Contains(workflow.StaffRoles(workflow.Reject), u.Role) && workflow.Allowed(workflow.Reject, n.Status),
 			CanDispatch: workflow.Allowed(workflow.Dispatch, n.Status),
 			CanCancel:   workflow.Allowed(workflow.Cancel, n.Status)}
 		as, err := s.cfg.Store.Assignments(ctx, n.ID)

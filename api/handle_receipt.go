@@ -67,8 +67,16 @@ func stepTitle(e civmap.NeedEvent) string {
 	switch workflow.Action(e.Action) {
 	case workflow.Submit:
 		return "已提交点单"
-	case workflow.Order:
-		return "实践中心（所）已受理制单"
+	case workflow.Order: // by whichever level of dispatcher made the order
+		switch e.ActorRole {
+		case civmap.RolePost:
+			return "实践站已受理制单"
+		case civmap.RoleStation:
+			return "实践所已受理制单"
+		case civmap.RoleAdmin:
+			return "实践中心已受理制单"
+		}
+		return "已受理制单"
 	case workflow.Reject:
 		return "未予受理"
 	case workflow.Dispatch:

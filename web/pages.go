@@ -192,7 +192,7 @@ type ConsolePage struct {
 	Skills      []civmap.Skill
 	Teams       []civmap.Team // teams the console may dispatch to
 	Needs       []ConsoleNeed
-	CanOrder    bool // the user's role makes orders (制单) and rejects
+	CanOrder    bool // the user's role makes orders (制单)
 	Notice      string
 	Error       string
 	Today       string      // YYYY-MM-DD, CST: the order form's default date

@@ -10,6 +10,8 @@ import (
 	"html/template"
 	"io/fs"
 	"time"
+
+	"civmap"
 )
 
 //go:embed templates/*.html
@@ -43,6 +45,20 @@ var funcs = template.FuncMap{
 			return fmt.Sprintf("%.0f 米", m)
 		}
 		return fmt.Sprintf("%.1f 公里", m/1000)
+	},
+	// assignment names a volunteer's part in an order in Chinese.
+	"assignment": func(s civmap.AssignmentState) string {
+		switch s {
+		case civmap.AssignAccepted:
+			return "已接单"
+		case civmap.AssignStarted:
+			return "服务中"
+		case civmap.AssignDone:
+			return "已完成"
+		case civmap.AssignDeclined:
+			return "已退单"
+		}
+		return string(s)
 	},
 }
 

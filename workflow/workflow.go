@@ -125,10 +125,12 @@ const (
 	MaxHoursSlack = 24 * time.Hour
 )
 
-// staffRoles says which staff roles may make each staff transition (the plan: 中心制单 —
-// center and station staff make orders; 所（站）派单 — stations and posts dispatch).
+// staffRoles says which staff roles may make each staff transition. The plan's 中心制单 has the
+// center make orders; here every dispatcher in scope may (a post orders and dispatches its own
+// village's needs, as the dispatch issue's console scenario has it), while turning a need down
+// is kept for center and station staff. 所（站）派单: stations and posts dispatch.
 var staffRoles = map[Action][]civmap.Role{
-	Order:    {civmap.RoleAdmin, civmap.RoleStation},
+	Order:    {civmap.RoleAdmin, civmap.RoleStation, civmap.RolePost},
 	Reject:   {civmap.RoleAdmin, civmap.RoleStation},
 	Dispatch: {civmap.RoleAdmin, civmap.RoleStation, civmap.RolePost},
 	Cancel:   {civmap.RoleAdmin, civmap.RoleStation, civmap.RolePost},

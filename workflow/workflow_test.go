@@ -84,7 +84,7 @@ func TestEveryTransition(t *testing.T) {
 	}
 	// allowed[action] lists the actors that may make it from a status where it is allowed.
 	allowed := map[workflow.Action][]string{
-		workflow.Order:    {"admin", "station"},
+		workflow.Order:    {"admin", "station", "post"},
 		workflow.Reject:   {"admin", "station"},
 		workflow.Dispatch: {"admin", "station", "post"},
 		workflow.Accept:   {"volunteer-free", "volunteer-holding"}, // nobody holds a place while dispatched

@@ -55,6 +55,9 @@ type Serve struct {
 	EscalateAfter, Retention time.Duration
 	// TimerTick is how often the timers look (tests shorten it); 0: dispatch.DefaultTick.
 	TimerTick time.Duration
+	// NotifyLease is the notification sender's claim lease (notify.Config.Lease); 0:
+	// notify.DefaultLease.
+	NotifyLease time.Duration
 
 	sender     *notify.Sender
 	background context.CancelFunc
@@ -91,6 +94,7 @@ func (m *Serve) ParseFlags(args []string) error {
 	fs.StringVar(&m.NeedLimitSite, "need-limit-site", envOr("CIVMAP_NEED_LIMIT_SITE", api.DefaultNeedLimitSite.String()), "anonymous need submissions per site: N/duration (env CIVMAP_NEED_LIMIT_SITE)")
 	fs.StringVar(&m.WebhookURL, "webhook-url", os.Getenv("CIVMAP_WEBHOOK_URL"), "POST every workflow notification here, HMAC-signed (an SMS or WeChat gateway; env CIVMAP_WEBHOOK_URL; default: none)")
 	fs.StringVar(&m.WebhookSecret, "webhook-secret", os.Getenv("CIVMAP_WEBHOOK_SECRET"), "HMAC-SHA256 key of the webhook's signature, at least 16 bytes (env CIVMAP_WEBHOOK_SECRET; prefer the variable: flags show in ps)")
+	fs.DurationVar(&m.NotifyLease, "notify-lease", envDuration("CIVMAP_NOTIFY_LEASE", notify.DefaultLease), "how long a notification being sent is kept from other attempts: when its sender dies (a crash, a kill) it is sent again this long after it was claimed; keep it well above the webhook's answer time, since a request is cut at its end (env CIVMAP_NOTIFY_LEASE)")
 	fs.DurationVar(&m.EscalateAfter, "escalate-after", envDuration("CIVMAP_ESCALATE_AFTER", dispatch.DefaultEscalateAfter), "an order nobody takes within this long goes to the parent site's queue (post → station → center) (env CIVMAP_ESCALATE_AFTER)")
 	fs.DurationVar(&m.Retention, "retention", envDuration("CIVMAP_RETENTION", dispatch.DefaultRetention), "residents' descriptions, phones and comments are erased this long after their need closes (env CIVMAP_RETENTION)")
 	if err := fs.Parse(args); err != nil {
@@ -181,7 +185,7 @@ func (m *Serve) Run(ctx context.Context) error {
 		ResidentPhone: func(ctx context.Context, id int64) (string, error) {
 			n, err := st.Need(ctx, id)
 			return n.Phone, err
-		}, Now: m.Now, Logger: m.logger, Registerer: reg})
+		}, Now: m.Now, Lease: m.NotifyLease, Logger: m.logger, Registerer: reg})
 	if err != nil {
 		ln.Close()
 		return err

@@ -148,8 +148,8 @@ func testWorkflowRoles(t *testing.T, args ...string) {
 	id, receipt := submit("老人需要量血压")
 	conflict(id, map[string]any{"action": "accept"}, "vol-a", "submitted")
 	conflict(id, map[string]any{"action": "dispatch", "mode": "open"}, "station", "submitted")
-	// 制单: center and station staff in scope; posts dispatch but do not order.
-	step(id, orderBody, anon, "station", "admin")
+	// 制单: staff in scope (the post too: it orders its own village's needs).
+	step(id, orderBody, anon, "station", "admin", "post")
 	conflict(id, map[string]any{"action": "accept"}, "vol-a", "ordered")
 	// 派单: station or post in scope.
 	step(id, map[string]any{"action": "dispatch", "mode": "open"}, anon, "post", "admin", "station")
@@ -196,7 +196,7 @@ func testWorkflowRoles(t *testing.T, args ...string) {
 	}
 	// The resident cancels before service; then nothing more.
 	id3, receipt3 := submit("需要陪同就医")
-	step(id3, orderBody, anon, "admin", "station")
+	step(id3, orderBody, anon, "admin", "station", "post")
 	if resp, _ := page(receipt3+"/cancel", url.Values{"reason": {"已有家人陪同"}}); resp.StatusCode != 303 {
 		t.Errorf("resident cancel: %d", resp.StatusCode)
 	}

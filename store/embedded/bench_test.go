@@ -157,3 +157,16 @@ func BenchmarkNearestVolunteers1M(b *testing.B) {
 	b.Logf("reopened (%d volunteers loaded) in %v", n, time.Since(t0).Round(time.Millisecond))
 	b.Run("reopened", run)
 }
+
+// BenchmarkTransitions: workflow transitions per second (five per need: order, dispatch,
+// accept, start, finish), each one durable transaction.
+func BenchmarkTransitions(b *testing.B) {
+	storetest.BenchmarkTransitions(b, func(tb testing.TB) store.Store {
+		s, err := embedded.Open(context.Background(), filepath.Join(tb.TempDir(), "civmap.db"))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { s.Close() })
+		return s
+	})
+}

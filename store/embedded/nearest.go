@@ -25,7 +25,8 @@ import (
 // suitable ones are known but the k-th lies beyond r, the next box is the one around the k-th's
 // distance, which settles it; when fewer are known the radius doubles (so the last box is at
 // most about four times the area needed, wherever density changes). A box that held every
-// volunteer ends the search.
+// volunteer ends the search. A query with a scope looks instead at every volunteer based inside
+// it (by base site), whatever the distance: exact by enumeration, and bounded by the scope.
 
 // nearStartM is the first box's radius: a few hundred volunteers in a dense town.
 const nearStartM = 500.0
@@ -122,6 +123,21 @@ func (s *Store) NearestVolunteers(ctx context.Context, q store.VolunteerQuery) (
 	}
 
 	best := nearBest{k: q.K, c: make([]nearCand, 0, q.K)}
+	if q.Scope != "" {
+		// Inside a scope (a dispatcher's town or village) every volunteer based there is looked
+		// at: a box search would walk the whole county when the scope lies away from the point.
+		for code := range m.sites {
+			if !slices.Contains(chainOf(code), q.Scope) {
+				continue
+			}
+			for it := range m.vols.bySite[code] {
+				if suits(it) {
+					best.offer(nearCand{d: geo.DistanceHaversine(q.Point, it.p), v: &it.rec})
+				}
+			}
+		}
+		return best.result(), nil
+	}
 	var prev orb.Bound
 	for r, first := nearStartM, true; total > 0; first = false {
 		b := world
@@ -153,9 +169,14 @@ func (s *Store) NearestVolunteers(ctx context.Context, q store.VolunteerQuery) (
 			r *= 2
 		}
 	}
-	out := make([]store.Near[civmap.Volunteer], len(best.c))
-	for i, c := range best.c {
+	return best.result(), nil
+}
+
+// result is the candidates kept, as copies, nearest first.
+func (nb *nearBest) result() []store.Near[civmap.Volunteer] {
+	out := make([]store.Near[civmap.Volunteer], len(nb.c))
+	for i, c := range nb.c {
 		out[i] = store.Near[civmap.Volunteer]{Item: volOut(c.v), DistanceM: c.d}
 	}
-	return slices.Clip(out), nil
+	return slices.Clip(out)
 }

@@ -31,6 +31,8 @@ type volunteerIndex struct {
 	tree    *quadtree.Quadtree // *volItem at each home point
 	byPhone map[string]int64
 	byUser  map[int64]int64
+	// bySite holds the volunteers based at each site, for searches inside a scope.
+	bySite map[string]map[*volItem]struct{}
 	// laidOut is the index's size when it was last laid out; added counts the volunteers
 	// added since.
 	laidOut, added int
@@ -42,7 +44,7 @@ var relayoutMin = 1 << 14 // a variable for tests
 
 func newVolunteerIndex() volunteerIndex {
 	return volunteerIndex{byID: map[int64]*volItem{}, tree: quadtree.New(world),
-		byPhone: map[string]int64{}, byUser: map[int64]int64{}}
+		byPhone: map[string]int64{}, byUser: map[int64]int64{}, bySite: map[string]map[*volItem]struct{}{}}
 }
 
 // buildVolunteerIndex returns an index of the volunteers vs (distinct ids, any order), laid
@@ -105,6 +107,7 @@ func (ix *volunteerIndex) insert(vs []*civmap.Volunteer) {
 		ix.tree.Add(it)
 		ix.byID[it.rec.ID] = it
 		ix.link(&it.rec)
+		ix.atSite(it, true)
 	}
 	added := make([]*volItem, len(items))
 	for k := range items {
@@ -137,7 +140,9 @@ func (ix *volunteerIndex) put(v civmap.Volunteer) {
 	if moved {
 		ix.tree.Remove(it, func(x orb.Pointer) bool { return x.(*volItem) == it })
 	}
+	ix.atSite(it, false)
 	it.rec = v
+	ix.atSite(it, true)
 	it.summarise()
 	if moved {
 		ix.tree.Add(it)
@@ -194,6 +199,19 @@ func (it *volItem) summarise() {
 			bit := int(w.Day)*24 + h
 			it.week[bit/64] |= 1 << (bit % 64)
 		}
+	}
+}
+
+// atSite adds it to (or removes it from) the set of its base site's volunteers.
+func (ix *volunteerIndex) atSite(it *volItem, add bool) {
+	set := ix.bySite[it.rec.SiteCode]
+	switch {
+	case add && set == nil:
+		ix.bySite[it.rec.SiteCode] = map[*volItem]struct{}{it: {}}
+	case add:
+		set[it] = struct{}{}
+	case set != nil:
+		delete(set, it)
 	}
 }
 

@@ -22,7 +22,7 @@ func (s *Store) ExplainNearestVolunteers(ctx context.Context, q store.VolunteerQ
 	if _, err := tx.Exec(ctx, knnOnly); err != nil {
 		return "", err
 	}
-	sql, args := nearestVolunteersSQL(q)
+	sql, args := nearestVolunteersSQL(q, knnAll)
 	args = append(args, q.K+nearestVolunteerSlack)
 	const options = "(ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)"
 	var rows pgx.Rows

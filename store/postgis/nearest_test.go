@@ -134,3 +134,16 @@ func BenchmarkNearestVolunteers1M(b *testing.B) {
 	b.ReportMetric(pct(0.99), "p99-ms")
 	b.ReportMetric(float64(found)/float64(len(lat)), "found/op")
 }
+
+// BenchmarkTransitions: workflow transitions per second (five per need: order, dispatch,
+// accept, start, finish), each one transaction.
+func BenchmarkTransitions(b *testing.B) {
+	storetest.BenchmarkTransitions(b, func(tb testing.TB) store.Store {
+		st, err := postgis.Open(context.Background(), postgis.Config{URL: pgtest.NewDatabase(tb)})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { st.Close() })
+		return st
+	})
+}

@@ -75,3 +75,13 @@ func TestOpenWithoutPostGISPrivilege(t *testing.T) {
 		t.Errorf("Open without the privilege to create postgis: %v", err)
 	}
 }
+
+// TestNearestVolunteersBruteForce: the nearest suitable volunteers equal a brute-force search on
+// 10,000 random queries over 100,000 generated volunteers (the dispatch issue).
+func TestNearestVolunteersBruteForce(t *testing.T) {
+	f, err := storetest.NewFixture()
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.NearestBruteForce(t, openPG(t), f, 100000, 10000, 42)
+}

@@ -41,7 +41,7 @@ func newUser(login string, role civmap.Role, scope string) civmap.User {
 		PasswordHash: "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$" + login}
 }
 
-func mustUser(t *testing.T, st store.Store, u civmap.User) civmap.User {
+func mustUser(t testing.TB, st store.Store, u civmap.User) civmap.User {
 	t.Helper()
 	got, err := st.CreateUser(system, u)
 	if err != nil {

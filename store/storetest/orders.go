@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"container/heap"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -40,7 +41,7 @@ func RunOrders(t *testing.T, open Opener) {
 }
 
 // loadNetwork writes the fixture's sites, venues and areas.
-func loadNetwork(t *testing.T, st store.Store, f Fixture) {
+func loadNetwork(t testing.TB, st store.Store, f Fixture) {
 	t.Helper()
 	if _, err := st.Put(system, store.Batch{Sites: f.Sites, Venues: f.Venues, Areas: f.Areas}); err != nil {
 		t.Fatal(err)
@@ -305,13 +306,39 @@ func NearestBruteForce(t *testing.T, st store.Store, f Fixture, n, q int, seed u
 		return [3]float64{math.Cos(lat) * math.Cos(lon), math.Cos(lat) * math.Sin(lon), math.Sin(lat)}
 	}
 	units := make([][3]float64, len(all))
+	chainOf := make([][]string, len(all))
 	for i, v := range all {
 		units[i] = unit(v.Home.Point)
+		chainOf[i] = chains[v.SiteCode]
+	}
+	// static(q) lists the volunteers that pass q's filters but time and exclusions — a superset
+	// of its matches (Matches with At and Exclude is stricter), so looking only at them is still
+	// looking at every volunteer that could match. Kept per (scope, skill).
+	statics := map[string][]int{}
+	static := func(q store.VolunteerQuery) []int {
+		key := q.Scope + "|" + string(q.Skill)
+		if idx, ok := statics[key]; ok {
+			return idx
+		}
+		loose := store.VolunteerQuery{Skill: q.Skill, Scope: q.Scope}
+		idx := []int{}
+		for j := range all {
+			if loose.Matches(&all[j], chainOf[j]) {
+				idx = append(idx, j)
+			}
+		}
+		statics[key] = idx
+		return idx
 	}
 	for i := 0; i < q; i++ {
 		site := ps[r.IntN(len(ps))]
+		// The scope is the whole network, the town or the village the point lies in (a
+		// dispatcher's need is in their scope), or, once in ten, any town or village.
 		query := store.VolunteerQuery{Point: orb.Point{site.Location.Point[0] + (r.Float64()-0.5)*0.2, site.Location.Point[1] + (r.Float64()-0.5)*0.2},
-			K: 1 + r.IntN(20), Scope: scopes[r.IntN(len(scopes))]}
+			K: 1 + r.IntN(20), Scope: []string{"", site.ParentCode, site.Code}[r.IntN(3)]}
+		if r.IntN(10) == 0 {
+			query.Scope = scopes[r.IntN(len(scopes))]
+		}
 		if r.IntN(3) > 0 {
 			query.Skill = civmap.Skills[r.IntN(len(civmap.Skills))]
 		}
@@ -325,30 +352,35 @@ func NearestBruteForce(t *testing.T, st store.Store, f Fixture, n, q int, seed u
 		if err != nil {
 			t.Fatalf("query %d: %v", i, err)
 		}
-		// Brute force: every volunteer, filtered by Matches, ordered by chord length on the unit
-		// sphere (monotonic in great-circle distance), ties by id; haversine for the distances.
+		// Brute force: every volunteer is looked at, by chord length on the unit sphere (monotonic
+		// in great-circle distance), ties by id; the k nearest that Matches keeps are kept in a
+		// bounded max-heap, and a volunteer farther than the heap's worst (once full) cannot enter
+		// it, so Matches runs only for those that could.
 		qu := unit(query.Point)
 		type cand struct {
 			v     *civmap.Volunteer
 			chord float64
 		}
-		var cands []cand
-		for j := range all {
-			if !query.Matches(&all[j], chains[all[j].SiteCode]) {
-				continue
-			}
+		h := make(candHeap, 0, query.K+1) // a max-heap: the worst kept on top
+		for _, j := range static(query) {
 			u := units[j]
 			dx, dy, dz := u[0]-qu[0], u[1]-qu[1], u[2]-qu[2]
-			cands = append(cands, cand{&all[j], dx*dx + dy*dy + dz*dz})
-		}
-		sort.Slice(cands, func(a, b int) bool {
-			if cands[a].chord != cands[b].chord {
-				return cands[a].chord < cands[b].chord
+			c := candItem{j, dx*dx + dy*dy + dz*dz, all[j].ID}
+			if len(h) == query.K && !before(c, h[0]) {
+				continue
 			}
-			return cands[a].v.ID < cands[b].v.ID
-		})
-		if len(cands) > query.K {
-			cands = cands[:query.K]
+			if !query.Matches(&all[j], chainOf[j]) {
+				continue
+			}
+			heap.Push(&h, c)
+			if len(h) > query.K {
+				heap.Pop(&h)
+			}
+		}
+		cands := make([]cand, len(h))
+		for i := len(h) - 1; i >= 0; i-- {
+			c := heap.Pop(&h).(candItem)
+			cands[i] = cand{&all[c.i], c.chord}
 		}
 		if len(got) != len(cands) {
 			t.Fatalf("query %d %+v: %d volunteers, brute force %d", i, query, len(got), len(cands))
@@ -386,7 +418,7 @@ type flow struct {
 	receipt string
 }
 
-func newFlow(t *testing.T, st store.Store, f Fixture, nVols int) *flow {
+func newFlow(t testing.TB, st store.Store, f Fixture, nVols int) *flow {
 	t.Helper()
 	ctx := system
 	loadNetwork(t, st, f)
@@ -802,4 +834,33 @@ func testSecrets(t *testing.T, st store.Store) {
 			t.Errorf("racing first reads of a secret disagree")
 		}
 	}
+}
+
+// candItem is a volunteer (index i) in the brute-force heap, by chord length then id.
+type candItem struct {
+	i     int
+	chord float64
+	id    int64
+}
+
+// before reports whether a comes before b: nearer, or as near with a smaller id.
+func before(a, b candItem) bool {
+	if a.chord != b.chord {
+		return a.chord < b.chord
+	}
+	return a.id < b.id
+}
+
+// candHeap is a max-heap of candidates: the last in order on top.
+type candHeap []candItem
+
+func (h candHeap) Len() int           { return len(h) }
+func (h candHeap) Less(a, b int) bool { return before(h[b], h[a]) }
+func (h candHeap) Swap(a, b int)      { h[a], h[b] = h[b], h[a] }
+func (h *candHeap) Push(x any)        { *h = append(*h, x.(candItem)) }
+func (h *candHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }

@@ -61,15 +61,31 @@
     if (card && e.target.tagName !== 'BUTTON' && e.target.tagName !== 'INPUT') focus(Number(card.dataset.need));
   });
 
+  var latest = 0; // the last reload asked for: an older answer arriving late is dropped
+
   function reload() {
+    var el = document.activeElement;
+    if (el && list.contains(el) && /^(INPUT|SELECT|TEXTAREA)$/.test(el.tagName)) {
+      pending = setTimeout(reload, 1000); // do not wipe what the dispatcher is filling in
+      return;
+    }
     var u = new URL(location.href);
     u.searchParams.set('partial', '1');
     u.searchParams.delete('done');
+    var n = ++latest;
     fetch(u, {credentials: 'same-origin'}).then(function (r) { return r.ok ? r.text() : null; }).then(function (html) {
-      if (html === null) return;
-      var open = Array.prototype.map.call(list.querySelectorAll('details[open]'), function (d) { return d.closest('[data-need]').id; });
+      if (html === null || n !== latest) return;
+      // Reopen the same forms (by card and summary) after the list is replaced.
+      var open = Array.prototype.map.call(list.querySelectorAll('details[open]'), function (d) {
+        return [d.closest('[data-need]').id, d.querySelector('summary').textContent];
+      });
       list.innerHTML = html;
-      open.forEach(function (id) { var c = document.getElementById(id); if (c) { var d = c.querySelector('details'); if (d) d.open = true; } });
+      open.forEach(function (o) {
+        var c = document.getElementById(o[0]);
+        Array.prototype.forEach.call(c ? c.querySelectorAll('details') : [], function (d) {
+          if (d.querySelector('summary').textContent === o[1]) d.open = true;
+        });
+      });
       if (map && map.getSource('pts')) map.getSource('pts').setData(geojson(points()));
       document.dispatchEvent(new CustomEvent('civmap:reloaded'));
     });
