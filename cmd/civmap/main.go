@@ -1,7 +1,7 @@
 // Command civmap is the map and QR-code service of a county's civilization-practice network.
 //
 //	civmap serve   [flags]          run the HTTP service (map, tiles, API, QR codes, site pages)
-//	civmap import  [flags] FILE     import sites and venues from CSV, XLSX or GeoJSON
+//	civmap import  [flags] FILE     import sites and venues (GeoJSON, CSV, XLSX), volunteers or teams (CSV, XLSX)
 //	civmap migrate [flags]          apply the PostGIS store's schema migrations
 //	civmap geocode [flags] [FILE]   geocode Chinese addresses to division codes and points
 //	civmap qr posters [flags]       print the sites' QR posters as an A4 PDF
@@ -61,7 +61,7 @@ const usage = `usage: civmap COMMAND [flags]
 
 commands:
   serve     run the HTTP service: map, vector tiles, JSON API, QR codes, site pages
-  import    import sites and venues from a CSV, XLSX or GeoJSON file
+  import    import sites and venues (CSV, XLSX, GeoJSON), volunteers or teams (--kind; CSV, XLSX)
   migrate   apply the PostGIS store's schema migrations (--database-url)
   geocode   geocode Chinese addresses (one per line, or a CSV column) to division codes and points
   qr        qr posters: print every site's QR poster (A4, one page per site) as a PDF
