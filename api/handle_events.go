@@ -3,8 +3,11 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
+
+	"civmap/live"
 )
 
 // handleEvents serves GET /api/v1/events as server-sent events: one "activity.created" or
@@ -19,12 +22,22 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	sub := s.cfg.Bus.Subscribe(64)
 	defer sub.Close()
+	serveSSE(w, flusher, r, "civmap events", sub.C, func(w io.Writer, e live.Event) {
+		b, _ := json.Marshal(e)
+		fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e.Type, b)
+	})
+}
+
+// serveSSE answers with a server-sent event stream: a comment naming it and a retry time, then
+// each item of c written by write, and a keep-alive comment every 25 s (so proxies keep the
+// connection), until the client leaves or c closes.
+func serveSSE[T any](w http.ResponseWriter, flusher http.Flusher, r *http.Request, name string, c <-chan T, write func(io.Writer, T)) {
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	fmt.Fprint(w, ": civmap events\nretry: 5000\n\n")
+	fmt.Fprintf(w, ": %s\nretry: 3000\n\n", name)
 	flusher.Flush()
 	tick := time.NewTicker(25 * time.Second)
 	defer tick.Stop()
@@ -35,12 +48,11 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		case <-tick.C:
 			fmt.Fprint(w, ": keep-alive\n\n")
 			flusher.Flush()
-		case e, ok := <-sub.C:
+		case e, ok := <-c:
 			if !ok {
 				return
 			}
-			b, _ := json.Marshal(e)
-			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e.Type, b)
+			write(w, e)
 			flusher.Flush()
 		}
 	}

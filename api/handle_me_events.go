@@ -2,10 +2,10 @@ package api
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"civmap"
 	"civmap/auth"
@@ -82,27 +82,7 @@ func (s *Server) handleMyEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	c, stop := s.cfg.Notifications.Subscribe(keep, 64)
 	defer stop()
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	fmt.Fprint(w, ": civmap notifications\nretry: 3000\n\n")
-	flusher.Flush()
-	tick := time.NewTicker(25 * time.Second)
-	defer tick.Stop()
-	for {
-		select {
-		case <-r.Context().Done():
-			return
-		case <-tick.C:
-			fmt.Fprint(w, ": keep-alive\n\n")
-			flusher.Flush()
-		case n, ok := <-c:
-			if !ok {
-				return
-			}
-			fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", n.ID, n.Type, n.Payload)
-			flusher.Flush()
-		}
-	}
+	serveSSE(w, flusher, r, "civmap notifications", c, func(w io.Writer, n civmap.Notification) {
+		fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", n.ID, n.Type, n.Payload)
+	})
 }
